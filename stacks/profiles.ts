@@ -1,0 +1,88 @@
+import type { ClusterConfig, Environment, NsipConfig, Resources } from "./schema";
+
+/**
+ * Dev and prod defaults, side by side: every `pick(dev, prod)` is one row of the hardening profile
+ * in DESIGN.md. Stack config is merged over these, then validated; prod is then checked against
+ * its floor (`prod-floor.ts`).
+ */
+
+type Defaults = Omit<NsipConfig, "cluster" | "environment">;
+
+const resources = (cpu: string, memory: string, limitCpu: string, limitMemory: string, ephemeral = "256Mi"): Resources => ({
+    requests: { cpu, memory, ephemeralStorage: "64Mi" },
+    limits: { cpu: limitCpu, memory: limitMemory, ephemeralStorage: ephemeral },
+});
+
+export function profileDefaults(env: Environment): Defaults {
+    const pick = <T>(dev: T, prod: T): T => (env === "prod" ? prod : dev);
+    return {
+        namespace: "nsip",
+        images: { platform: "linux/amd64", version: "0.1.0", registryCache: pick(false, true) },
+        hardening: {
+            podSecurityLevel: pick("baseline", "restricted"),
+            podDisruptionBudgets: pick(false, true),
+            topologySpread: pick(false, true),
+            zeroDowntimeRollouts: pick(false, true),
+            protectData: pick(false, true),
+        },
+        services: {
+            nginx: { replicas: pick(1, 2), resources: pick(resources("25m", "32Mi", "200m", "64Mi"), resources("100m", "64Mi", "500m", "128Mi")) },
+            frontend: { replicas: pick(1, 2), resources: pick(resources("20m", "32Mi", "100m", "64Mi"), resources("50m", "64Mi", "250m", "128Mi")) },
+            api: {
+                replicas: pick(1, 3),
+                resources: pick(resources("100m", "128Mi", "500m", "256Mi"), resources("250m", "256Mi", "1", "512Mi")),
+                autoscaling: pick(undefined, { minReplicas: 3, maxReplicas: 10, targetCpuUtilization: 70 }),
+            },
+            analyzer: {
+                replicas: pick(1, 2),
+                workers: pick(2, 4),
+                resources: pick(resources("100m", "256Mi", "1", "512Mi"), resources("500m", "1Gi", "2", "2Gi")),
+                autoscaling: pick(undefined, { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 70 }),
+            },
+            grafana: { resources: pick(resources("50m", "128Mi", "250m", "256Mi"), resources("100m", "192Mi", "500m", "384Mi")) },
+            postgres: { resources: pick(resources("100m", "256Mi", "500m", "512Mi"), resources("500m", "1Gi", "2", "2Gi", "1Gi")) },
+            redis: { resources: pick(resources("50m", "128Mi", "250m", "384Mi"), resources("100m", "320Mi", "500m", "384Mi")) },
+            prometheus: { resources: pick(resources("100m", "256Mi", "500m", "512Mi"), resources("250m", "1Gi", "1", "2Gi", "1Gi")) },
+        },
+        storage: { postgres: pick("2Gi", "50Gi"), redis: pick("1Gi", "5Gi"), prometheus: pick("2Gi", "50Gi") },
+        edge: {
+            clientMaxBodySize: "10m",
+            apiRateLimit: { requestsPerSecond: pick(50, 20), burst: pick(100, 40) },
+            proxyTimeoutSeconds: 30,
+        },
+        api: { maxUploadBytes: 10 * 1024 * 1024, rateLimitPerMinute: pick(600, 120), corsOrigins: [], logLevel: pick("debug", "info"), cacheTtlSeconds: 3600 },
+        redis: { maxmemory: "256mb", maxmemoryPolicy: "allkeys-lru" },
+        observability: {
+            retentionDays: pick(7, 30),
+            scrapeIntervalSeconds: 15,
+            apiErrorRatioThreshold: 0.05,
+            apiLatencyP95Seconds: 1,
+            grafanaAdminUser: "admin",
+        },
+    };
+}
+
+/** Per-provider cluster defaults; the stack picks the provider, the environment picks the default one. */
+export function clusterDefaults(env: Environment, stack: string, provider: ClusterConfig["provider"] | undefined): Partial<ClusterConfig> {
+    const chosen = provider ?? (env === "prod" ? "eks" : "local");
+    const name = `nsip-${stack}`;
+    switch (chosen) {
+        case "eks":
+            return {
+                provider: "eks",
+                name,
+                kubernetesVersion: "1.33",
+                availabilityZones: 3,
+                vpcCidr: "10.40.0.0/16",
+                natGateways: env === "prod" ? "perAz" : "single",
+                adminPrincipalArns: [],
+                extraLogTypes: [],
+                logRetentionDays: env === "prod" ? 90 : 14,
+                nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 },
+            };
+        case "local":
+            return { provider: "local", name, apiPort: 6443, registryPort: 5001, edgePort: 8080 };
+        case "existing":
+            return { provider: "existing", name };
+    }
+}
