@@ -1,0 +1,34 @@
+/**
+ * IPv4 CIDR arithmetic for the cluster VPC, the same calculation as Terraform's `cidrsubnet`:
+ * the `netNum`-th block of prefix length `prefix + newBits` inside `base`.
+ */
+export function cidrSubnet(base: string, newBits: number, netNum: number): string {
+    const { address, prefix } = parseCidr(base);
+    const newPrefix = prefix + newBits;
+    if (!Number.isInteger(newBits) || newBits < 1 || newPrefix > 32) {
+        throw new Error(`cidrSubnet: cannot add ${newBits} bits to ${base}`);
+    }
+    if (!Number.isInteger(netNum) || netNum < 0 || netNum >= 2 ** newBits) {
+        throw new Error(`cidrSubnet: ${base} has no network number ${netNum} with ${newBits} new bits`);
+    }
+    const start = address + netNum * 2 ** (32 - newPrefix);
+    return `${formatIpv4(start)}/${newPrefix}`;
+}
+
+export function parseCidr(cidr: string): { address: number; prefix: number } {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    const octets = match?.slice(1, 5).map(Number);
+    const prefix = Number(match?.[5]);
+    if (!match || !octets || octets.some((o) => o > 255) || prefix > 32) {
+        throw new Error(`not an IPv4 CIDR block: ${JSON.stringify(cidr)}`);
+    }
+    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+    if (address % 2 ** (32 - prefix) !== 0) {
+        throw new Error(`${cidr} has host bits set; use the network address`);
+    }
+    return { address, prefix };
+}
+
+function formatIpv4(value: number): string {
+    return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+}

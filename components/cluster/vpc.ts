@@ -1,0 +1,149 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { cidrSubnet, parseCidr } from "./cidr";
+
+export interface ClusterVpcArgs {
+    /** EKS cluster name, for the `kubernetes.io/cluster/<name>` subnet tags that load balancer controllers look for. */
+    clusterName: string;
+    /** VPC CIDR, e.g. `10.0.0.0/16`. Private subnets take /19s from its lower half, public subnets /20s from its upper half. */
+    cidrBlock: string;
+    /** Number of AZs, 2 to 4. */
+    availabilityZoneCount: number;
+    /** Explicit AZ names (at least `availabilityZoneCount`); undefined: the region's first available standard AZs. */
+    availabilityZoneNames?: string[];
+    /** `perAz`: a NAT gateway per AZ, so an AZ outage doesn't cut the others' egress (prod). `single`: one, cheaper. */
+    natGateways: "perAz" | "single";
+}
+
+export const MAX_AVAILABILITY_ZONES = 4;
+
+/**
+ * Subnet plan: AZ i gets private subnet i (/prefix+3, lower half of the VPC, room for VPC CNI pod IPs) and
+ * public subnet 8+i (/prefix+4, upper half). Pure, so tests check it without AWS.
+ */
+export function subnetPlan(vpcCidr: string, azCount: number): { privateCidrs: string[]; publicCidrs: string[] } {
+    if (!Number.isInteger(azCount) || azCount < 2 || azCount > MAX_AVAILABILITY_ZONES) {
+        throw new Error(`availabilityZoneCount must be an integer from 2 to ${MAX_AVAILABILITY_ZONES}, got ${azCount}`);
+    }
+    if (parseCidr(vpcCidr).prefix > 24) {
+        throw new Error(`VPC CIDR ${vpcCidr} is too small; use /24 or larger (e.g. /16)`);
+    }
+    const indexes = [...Array(azCount).keys()];
+    return {
+        privateCidrs: indexes.map((i) => cidrSubnet(vpcCidr, 3, i)),
+        publicCidrs: indexes.map((i) => cidrSubnet(vpcCidr, 4, 8 + i)),
+    };
+}
+
+/** VPC over N AZs: public LB subnets behind an internet gateway, private node subnets behind NAT. */
+export class ClusterVpc extends pulumi.ComponentResource {
+    public readonly vpcId: pulumi.Output<string>;
+    public readonly privateSubnetIds: pulumi.Output<string[]>;
+    public readonly publicSubnetIds: pulumi.Output<string[]>;
+    public readonly natGatewayCount: number;
+
+    constructor(name: string, args: ClusterVpcArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("nsip:cluster:Vpc", name, {}, opts);
+        const { privateCidrs, publicCidrs } = subnetPlan(args.cidrBlock, args.availabilityZoneCount);
+        const azCount = args.availabilityZoneCount;
+        if (args.availabilityZoneNames && args.availabilityZoneNames.length < azCount) {
+            throw new Error(`availabilityZoneNames lists ${args.availabilityZoneNames.length} AZs, fewer than availabilityZoneCount ${azCount}`);
+        }
+
+        const azName = this.availabilityZoneResolver(args);
+        const clusterTag = { [`kubernetes.io/cluster/${args.clusterName}`]: "shared" };
+
+        const vpc = new aws.ec2.Vpc(
+            name,
+            { cidrBlock: args.cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name } },
+            { parent: this },
+        );
+        const igw = new aws.ec2.InternetGateway(name, { vpcId: vpc.id, tags: { Name: name } }, { parent: this });
+
+        const publicRouteTable = new aws.ec2.RouteTable(
+            `${name}-public`,
+            { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: { Name: `${name}-public` } },
+            { parent: this },
+        );
+
+        const publicSubnets: aws.ec2.Subnet[] = [];
+        const privateSubnets: aws.ec2.Subnet[] = [];
+        for (let i = 0; i < azCount; i++) {
+            const az = azName(i);
+            const pub = new aws.ec2.Subnet(
+                `${name}-public-${i}`,
+                {
+                    vpcId: vpc.id,
+                    availabilityZone: az,
+                    cidrBlock: publicCidrs[i],
+                    mapPublicIpOnLaunch: false,
+                    tags: { Name: `${name}-public-${i}`, "kubernetes.io/role/elb": "1", ...clusterTag },
+                },
+                { parent: this },
+            );
+            new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: pub.id, routeTableId: publicRouteTable.id }, { parent: this });
+            publicSubnets.push(pub);
+
+            privateSubnets.push(
+                new aws.ec2.Subnet(
+                    `${name}-private-${i}`,
+                    {
+                        vpcId: vpc.id,
+                        availabilityZone: az,
+                        cidrBlock: privateCidrs[i],
+                        tags: { Name: `${name}-private-${i}`, "kubernetes.io/role/internal-elb": "1", ...clusterTag },
+                    },
+                    { parent: this },
+                ),
+            );
+        }
+
+        this.natGatewayCount = args.natGateways === "perAz" ? azCount : 1;
+        const natGateways: aws.ec2.NatGateway[] = [];
+        for (let i = 0; i < this.natGatewayCount; i++) {
+            const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags: { Name: `${name}-nat-${i}` } }, { parent: this });
+            natGateways.push(
+                new aws.ec2.NatGateway(
+                    `${name}-nat-${i}`,
+                    { allocationId: eip.id, subnetId: publicSubnets[i].id, tags: { Name: `${name}-nat-${i}` } },
+                    // AWS: a NAT gateway needs the VPC's internet gateway attached before it can route.
+                    { parent: this, dependsOn: [igw] },
+                ),
+            );
+        }
+
+        privateSubnets.forEach((subnet, i) => {
+            const nat = natGateways[args.natGateways === "perAz" ? i : 0];
+            const routeTable = new aws.ec2.RouteTable(
+                `${name}-private-${i}`,
+                { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: { Name: `${name}-private-${i}` } },
+                { parent: this },
+            );
+            new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routeTable.id }, { parent: this });
+        });
+
+        this.vpcId = vpc.id;
+        this.privateSubnetIds = pulumi.all(privateSubnets.map((s) => s.id));
+        this.publicSubnetIds = pulumi.all(publicSubnets.map((s) => s.id));
+        this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds });
+    }
+
+    private availabilityZoneResolver(args: ClusterVpcArgs): (index: number) => pulumi.Input<string> {
+        const names = args.availabilityZoneNames;
+        if (names) {
+            return (i) => names[i];
+        }
+        // Standard AZs only: local and wavelength zones are opt-in and lack services EKS needs.
+        const zones = aws.getAvailabilityZonesOutput(
+            { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
+            { parent: this },
+        );
+        return (i) =>
+            zones.names.apply((available) => {
+                if (available.length < args.availabilityZoneCount) {
+                    throw new Error(`the region has ${available.length} standard AZs, fewer than availabilityZoneCount ${args.availabilityZoneCount}`);
+                }
+                return available[i];
+            });
+    }
+}
