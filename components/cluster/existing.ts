@@ -1,0 +1,74 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Cluster, EdgeExposure, ImageRegistry } from "./types";
+
+export interface ExistingRegistryArgs {
+    /** Registry host (and port), e.g. `ghcr.io` or `registry.example.com:5000`. */
+    server: string;
+    /** Path under the server: `<server>/<namespace>/<image>`, e.g. `acme/nsip`. */
+    namespace: string;
+    /** Push credentials; both or neither. The password should come from `pulumi config set --secret`. */
+    username?: pulumi.Input<string>;
+    password?: pulumi.Input<string>;
+}
+
+export interface ExistingClusterArgs {
+    /** Name reported as the cluster name (stack output). */
+    clusterName: string;
+    /**
+     * Kubeconfig text (kept secret). If omitted, `context` is required and the Kubernetes provider reads the
+     * default kubeconfig (`$KUBECONFIG` or `~/.kube/config`) of whoever runs Pulumi, and the `kubeconfig`
+     * output of this cluster is empty.
+     */
+    kubeconfig?: pulumi.Input<string>;
+    /** Context to use within the kubeconfig; undefined: its current-context. */
+    context?: string;
+    registry: ExistingRegistryArgs;
+    /** StorageClass for PVCs; undefined: the cluster's default class. */
+    storageClassName?: string;
+}
+
+/** A cluster Pulumi does not manage: a provider from the given kubeconfig/context and a registry from config. */
+export class ExistingCluster extends pulumi.ComponentResource implements Cluster {
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly provider: k8s.Provider;
+    public readonly registry: ImageRegistry;
+    public readonly storageClassName: pulumi.Output<string> | undefined;
+    public readonly edge: EdgeExposure = { kind: "generic" };
+
+    constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("nsip:cluster:ExistingCluster", name, {}, opts);
+        if (args.kubeconfig === undefined && args.context === undefined) {
+            throw new Error("ExistingCluster needs a kubeconfig, a context, or both");
+        }
+        if ((args.registry.username === undefined) !== (args.registry.password === undefined)) {
+            throw new Error("ExistingCluster registry: give both username and password, or neither");
+        }
+
+        this.clusterName = pulumi.output(args.clusterName);
+        this.kubeconfig = pulumi.secret(args.kubeconfig ?? "");
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            {
+                kubeconfig: args.kubeconfig === undefined ? undefined : this.kubeconfig,
+                context: args.context,
+                enableServerSideApply: true,
+            },
+            { parent: this },
+        );
+
+        const { server, namespace, username, password } = args.registry;
+        this.registry = {
+            repositoryUrl: (imageName: string) => pulumi.output(`${server}/${namespace}/${imageName}`),
+            credentials:
+                username !== undefined && password !== undefined
+                    ? pulumi.secret(pulumi.all([username, password]).apply(([u, p]) => ({ server, username: u, password: p })))
+                    : undefined,
+            pushDependsOn: [],
+        };
+        this.storageClassName = args.storageClassName === undefined ? undefined : pulumi.output(args.storageClassName);
+
+        this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
+    }
+}

@@ -1,0 +1,158 @@
+import * as docker from "@pulumi/docker";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { K3sPki } from "./k3s-pki";
+import { clientCertKubeconfig } from "./kubeconfig";
+import { Cluster, EdgeExposure, ImageRegistry } from "./types";
+
+export const DEFAULT_K3S_IMAGE = "rancher/k3s:v1.33.5-k3s1";
+export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
+/** Port the edge LoadBalancer Service must expose: k3s ServiceLB binds it on the node, i.e. the k3s container. */
+export const LOCAL_EDGE_SERVICE_PORT = 80;
+
+const REGISTRY_CONTAINER_PORT = 5000;
+const K3S_API_PORT = 6443;
+const LOOPBACK = "127.0.0.1";
+
+export interface LocalClusterArgs {
+    /** Prefix of the Docker network, container and volume names, e.g. `nsip-dev`; one local cluster per prefix. */
+    clusterName: string;
+    /** Laptop port (127.0.0.1 only) of the image registry; images are pushed to `localhost:<registryPort>/...`. */
+    registryPort: number;
+    /** Laptop port (127.0.0.1 only) of the Kubernetes API server. */
+    apiPort: number;
+    /** Laptop port (127.0.0.1 only) forwarded to the edge Service's port 80 inside k3s. */
+    edgeHostPort: number;
+    /** Repository path under the registry: `localhost:<registryPort>/<imageNamespace>/<image>`, e.g. `nsip`. */
+    imageNamespace: string;
+    /** Exact k3s image tag; default DEFAULT_K3S_IMAGE. */
+    k3sImage?: string;
+    /** Exact registry image tag; default DEFAULT_REGISTRY_IMAGE. */
+    registryImage?: string;
+}
+
+/** The containerd mirror that lets k3s pull `localhost:<port>/...` (what we push) from the registry container. */
+export function k3sRegistriesYaml(registryPort: number, registryHost: string): string {
+    return [
+        "mirrors:",
+        `  "localhost:${registryPort}":`,
+        "    endpoint:",
+        `      - "http://${registryHost}:${REGISTRY_CONTAINER_PORT}"`,
+        "",
+    ].join("\n");
+}
+
+/**
+ * A k3s server and an image registry as Docker containers on a private network, with @pulumi/docker only.
+ * Everything is published on 127.0.0.1 of the laptop; nothing but Docker and the Pulumi CLI is needed.
+ */
+export class LocalCluster extends pulumi.ComponentResource implements Cluster {
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly provider: k8s.Provider;
+    public readonly registry: ImageRegistry;
+    /** k3s's local-path provisioner is the default StorageClass. */
+    public readonly storageClassName: undefined = undefined;
+    public readonly edge: EdgeExposure;
+    public readonly registryContainer: docker.Container;
+    public readonly k3sContainer: docker.Container;
+
+    constructor(name: string, args: LocalClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("nsip:cluster:LocalCluster", name, {}, opts);
+        const prefix = args.clusterName;
+        const registryHost = `${prefix}-registry`;
+
+        const network = new docker.Network(`${name}-net`, { name: prefix, driver: "bridge" }, { parent: this });
+
+        // --- Registry ---
+        const registryImage = new docker.RemoteImage(
+            `${name}-registry`,
+            { name: args.registryImage ?? DEFAULT_REGISTRY_IMAGE, keepLocally: true },
+            { parent: this },
+        );
+        const registryData = new docker.Volume(`${name}-registry-data`, { name: `${prefix}-registry-data` }, { parent: this });
+        this.registryContainer = new docker.Container(
+            `${name}-registry`,
+            {
+                name: registryHost,
+                image: registryImage.imageId,
+                restart: "unless-stopped",
+                networksAdvanced: [{ name: network.name, aliases: [registryHost] }],
+                ports: [{ internal: REGISTRY_CONTAINER_PORT, external: args.registryPort, ip: LOOPBACK }],
+                volumes: [{ volumeName: registryData.name, containerPath: "/var/lib/registry" }],
+            },
+            { parent: this },
+        );
+        const repositoryBase = `localhost:${args.registryPort}/${args.imageNamespace}`;
+        this.registry = {
+            repositoryUrl: (imageName: string) => pulumi.output(`${repositoryBase}/${imageName}`),
+            // Pushes need the registry only, never k3s: builds overlap cluster start-up.
+            pushDependsOn: [this.registryContainer],
+        };
+
+        // --- k3s server ---
+        const pki = new K3sPki(`${name}-pki`, { parent: this });
+        const k3sImage = new docker.RemoteImage(`${name}-k3s`, { name: args.k3sImage ?? DEFAULT_K3S_IMAGE, keepLocally: true }, { parent: this });
+        const k3sData = new docker.Volume(`${name}-k3s-data`, { name: `${prefix}-k3s-data` }, { parent: this });
+        const registriesYaml = { file: "/etc/rancher/k3s/registries.yaml", content: k3sRegistriesYaml(args.registryPort, registryHost), permissions: "0644" };
+        this.k3sContainer = new docker.Container(
+            `${name}-k3s`,
+            {
+                name: `${prefix}-k3s`,
+                hostname: `${prefix}-k3s`,
+                image: k3sImage.imageId,
+                command: [
+                    "server",
+                    `--tls-san=${LOOPBACK}`,
+                    // The program ships its own nginx edge; ServiceLB stays on to publish it.
+                    "--disable=traefik",
+                    `--node-name=${prefix}-k3s`,
+                ],
+                // k3s in Docker runs containerd, kubelet and iptables/cgroup management inside the container, which needs
+                // a privileged container (as in k3s's own docker-compose.yml). Dev only: published on loopback alone.
+                privileged: true,
+                tmpfs: { "/run": "", "/var/run": "" },
+                ulimits: [
+                    { name: "nproc", soft: 65535, hard: 65535 },
+                    { name: "nofile", soft: 65535, hard: 65535 },
+                ],
+                restart: "unless-stopped",
+                networksAdvanced: [{ name: network.name, aliases: [`${prefix}-k3s`] }],
+                ports: [
+                    { internal: K3S_API_PORT, external: args.apiPort, ip: LOOPBACK },
+                    { internal: LOCAL_EDGE_SERVICE_PORT, external: args.edgeHostPort, ip: LOOPBACK },
+                ],
+                volumes: [{ volumeName: k3sData.name, containerPath: "/var/lib/rancher/k3s" }],
+                // Uploaded after create and before first start, so k3s adopts our CAs instead of generating its own.
+                uploads: pki.files.apply((files) => [registriesYaml, ...files]),
+                // `pulumi up` returns from this container only once the API server answers, so the provider can connect.
+                healthcheck: {
+                    tests: ["CMD", "k3s", "kubectl", "get", "--raw=/readyz"],
+                    interval: "5s",
+                    timeout: "5s",
+                    startPeriod: "10s",
+                    retries: 60,
+                },
+                wait: true,
+                waitTimeout: 300,
+            },
+            { parent: this },
+        );
+
+        this.clusterName = pulumi.output(prefix);
+        this.kubeconfig = pulumi.secret(
+            pulumi.all([pki.serverCaCertPem, pki.adminCertPem, pki.adminKeyPem]).apply(([caCertPem, clientCertPem, clientKeyPem]) =>
+                clientCertKubeconfig({ name: prefix, server: `https://${LOOPBACK}:${args.apiPort}`, caCertPem, clientCertPem, clientKeyPem }),
+            ),
+        );
+        // The kubeconfig is computed from the PKI alone, so the wait on the running k3s container must be explicit.
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { parent: this, dependsOn: [this.k3sContainer] },
+        );
+        this.edge = { kind: "local", hostPort: args.edgeHostPort };
+
+        this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, registryUrl: `localhost:${args.registryPort}` });
+    }
+}
