@@ -181,7 +181,7 @@ describe("edge nginx.conf", function () {
                 assert.equal(given.headers["x-request-id"], "req-abc.123");
                 assert.equal(seen[0].headers["x-request-id"], "req-abc.123");
 
-                for (const headers of [{}, { "X-Request-ID": "not ok; <script>" }]) {
+                for (const headers of [{}, { "X-Request-ID": "not ok; <script>" }] as Record<string, string>[]) {
                     seen.length = 0;
                     const minted = await request(edge.httpPort, "/api/analyses", { headers });
                     assert.match(minted.headers["x-request-id"] as string, /^[0-9a-f]{32}$/);
