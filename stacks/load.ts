@@ -21,7 +21,9 @@ const secretPaths: readonly string[][] = [["cluster", "kubeconfig"], ["cluster",
 /** Reads the stack's `nsip:*` config from the Pulumi runtime. Call once, from index.ts. */
 export function loadStackConfig(): NsipConfig {
     const raw = pulumi.runtime.allConfig();
-    const secretKeys = Object.keys(raw).filter((key) => pulumi.runtime.isConfigSecret(key));
+    // isConfigSecret is exported by the SDK's runtime but not declared in its typings.
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+    const secretKeys = Object.keys(raw).filter((key) => runtime.isConfigSecret?.(key) ?? false);
     return parseStackConfig(raw, { stack: pulumi.getStack(), secretKeys });
 }
 
@@ -97,7 +99,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
         }));
     }
     const found = valueAt(input, path);
-    if (issue.code === "invalid_union") return [{ key: keyPath(path), message: issue.message }];
+    if (issue.code === "invalid_union") return [{ key: keyPath(path), message: `${issue.message}, found ${describe(found)}` }];
     const message = issue.message.replace(/^Invalid input: /, "").replace(/, received \w+$/, "");
     return [{ key: keyPath(path), message: found === undefined ? `${message}, found nothing` : `${message}, found ${describe(found)}` }];
 }
