@@ -1,0 +1,57 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type { Flow, Peer } from "../services/traffic";
+
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type PolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+
+export interface PeerSelectors {
+    /** Pod labels that identify an in-namespace peer. */
+    pod(peer: Peer): Record<string, string>;
+    /** CIDRs the Kubernetes API server answers on (the VPC on EKS, anywhere elsewhere). */
+    kubeApiCidrs: string[];
+}
+
+const ANYWHERE = "0.0.0.0/0";
+
+/**
+ * One workload's NetworkPolicy: exactly the flows of the traffic table that start or end at it.
+ * Together with the namespace's default deny, nothing else gets in or out (DNS is a namespace-wide policy).
+ */
+export function workloadPolicySpec(name: Peer, table: readonly Flow[], peers: PeerSelectors): NetworkPolicySpec {
+    const toPeer = (peer: Peer): PolicyPeer[] => {
+        if (peer === "outside") return [{ ipBlock: { cidr: ANYWHERE } }];
+        if (peer === "kube-api") return peers.kubeApiCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+        return [{ podSelector: { matchLabels: peers.pod(peer) } }];
+    };
+    const tcp = (ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+
+    return {
+        podSelector: { matchLabels: peers.pod(name) },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: table.filter((f) => f.to === name).map((f) => ({ from: toPeer(f.from), ports: tcp(f.ports) })),
+        egress: table.filter((f) => f.from === name).map((f) => ({ to: toPeer(f.to), ports: tcp(f.ports) })),
+    };
+}
+
+/** Deny all ingress and egress for every pod in the namespace; workload policies then open the table. */
+export const defaultDenySpec: NetworkPolicySpec = { podSelector: {}, policyTypes: ["Ingress", "Egress"] };
+
+/** Every pod may resolve names through kube-dns (CoreDNS carries the k8s-app=kube-dns label on EKS and k3s). */
+export const allowDnsSpec: NetworkPolicySpec = {
+    podSelector: {},
+    policyTypes: ["Egress"],
+    egress: [
+        {
+            to: [
+                {
+                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                },
+            ],
+            ports: [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+            ],
+        },
+    ],
+};
