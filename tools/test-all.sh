@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian/Ubuntu machine, then runs every test suite.
+# This is the README's test command and exactly what CI runs (.ci/run).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+debian_packages=(
+  postgresql redis-server nginx prometheus              # real servers and promtool
+  python3-flask gunicorn python3-numpy python3-pil python3-prometheus-client python3-pytest   # the analyzer
+  chromium                                              # the end-to-end test's browser
+  shellcheck yamllint
+)
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for pkg in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "==> installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  # The packages' own services are not needed: the tests start their servers on ports of their own.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || exit 1
+fi
+
+echo "==> installing npm dependencies (lockfiles, no scripts needed)"
+npm ci --no-audit --no-fund >/dev/null || exit 1
+npm ci --no-audit --no-fund --prefix apps/api >/dev/null || exit 1
+npm ci --no-audit --no-fund --prefix apps/frontend >/dev/null || exit 1
+
+passed=()
+failed=()
+suite() {
+  local name=$1
+  shift
+  echo
+  echo "==> ${name}"
+  if "$@"; then passed+=("$name"); else failed+=("$name"); fi
+}
+
+suite "typecheck (program, tools, tests)" npm run build
+suite "lint (shellcheck, yamllint)" bash -c 'shellcheck tools/*.sh .ci/run && yamllint -s -d relaxed Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml'
+suite "program: config, graphs, policies, renderers (mocha)" npm test
+suite "api (mocha, real PostgreSQL + Redis)" npm test --prefix apps/api
+suite "analyzer (pytest, Debian's Python)" bash -c 'cd apps/analyzer && /usr/bin/python3 -m pytest -q'
+suite "frontend (vitest)" npm test --prefix apps/frontend
+suite "end-to-end (nginx + api + analyzer + PostgreSQL + Redis + Chromium)" bash -c 'npm run build --prefix apps/api >/dev/null && npm run build --prefix apps/frontend >/dev/null && npm run test:e2e'
+
+echo
+for name in "${passed[@]}"; do echo "PASS  $name"; done
+for name in "${failed[@]}"; do echo "FAIL  $name"; done
+echo "suites: ${#passed[@]} passed, ${#failed[@]} failed"
+[ "${#failed[@]}" -eq 0 ]
