@@ -1,0 +1,404 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { EKS_ADDONS, EksCluster, EksClusterArgs, GP3_STORAGE_CLASS } from "../components/cluster/eks";
+import { parseCidr } from "../components/cluster/cidr";
+import { isSecretOutput, MOCK_ACCOUNT, MOCK_AZS, RecordedResource, ResourceRecorder, valueOf } from "./support/cluster-mocks";
+
+const T = {
+    cluster: "aws:eks/cluster:Cluster",
+    nodeGroup: "aws:eks/nodeGroup:NodeGroup",
+    addon: "aws:eks/addon:Addon",
+    accessEntry: "aws:eks/accessEntry:AccessEntry",
+    accessPolicy: "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+    kmsKey: "aws:kms/key:Key",
+    kmsAlias: "aws:kms/alias:Alias",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+    vpc: "aws:ec2/vpc:Vpc",
+    subnet: "aws:ec2/subnet:Subnet",
+    nat: "aws:ec2/natGateway:NatGateway",
+    routeTable: "aws:ec2/routeTable:RouteTable",
+    routeTableAssociation: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    ecrRepo: "aws:ecr/repository:Repository",
+    ecrLifecycle: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+    k8sProvider: "pulumi:providers:kubernetes",
+    storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
+};
+
+const ADMINS = ["arn:aws:iam::123456789012:role/platform-deployer", "arn:aws:iam::123456789012:role/oncall-admin"];
+
+function prodArgs(overrides: Partial<EksClusterArgs> = {}): EksClusterArgs {
+    return {
+        clusterName: "nsip-prod",
+        kubernetesVersion: "1.33",
+        region: "eu-west-1",
+        network: { cidrBlock: "10.20.0.0/16", availabilityZoneCount: 3, natGateways: "perAz" },
+        publicAccessCidrs: ["203.0.113.0/24", "198.51.100.7/32"],
+        adminPrincipalArns: ADMINS,
+        logRetentionDays: 90,
+        extraLogTypes: ["controllerManager"],
+        nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, maxSize: 6, desiredSize: 3, diskSizeGiB: 60 },
+        addonVersions: { "vpc-cni": "v1.20.4-eksbuild.2" },
+        registry: { imageNames: ["api", "analyzer", "frontend"], repositoryPrefix: "nsip", encryption: "KMS", untaggedExpiryDays: 14, keepTaggedImages: 30 },
+        protectData: true,
+        ...overrides,
+    };
+}
+
+async function build(args: EksClusterArgs, preview = false): Promise<{ recorder: ResourceRecorder; cluster: EksCluster }> {
+    const recorder = await ResourceRecorder.start({ preview });
+    const cluster = new EksCluster("prod", args);
+    await recorder.settle();
+    return { recorder, cluster };
+}
+
+function addon(recorder: ResourceRecorder, name: string): RecordedResource {
+    const found = recorder.ofType(T.addon).filter((a) => a.inputs.addonName === name);
+    assert.strictEqual(found.length, 1, `one ${name} add-on`);
+    return found[0];
+}
+
+describe("cluster: EKS (prod args)", () => {
+    let recorder: ResourceRecorder;
+    let component: EksCluster;
+    before(async () => {
+        ({ recorder, cluster: component } = await build(prodArgs()));
+    });
+
+    it("encrypts Secrets with its own KMS key, rotation on, behind an alias", () => {
+        const cluster = recorder.one(T.cluster);
+        const key = recorder.one(T.kmsKey);
+        assert.strictEqual(key.inputs.enableKeyRotation, true);
+        assert.deepStrictEqual(cluster.inputs.encryptionConfig, { provider: { keyArn: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT}:prod-secrets` }, resources: ["secrets"] });
+        assert.ok(cluster.dependencies.includes(key.urn), "cluster waits for the key");
+        const alias = recorder.one(T.kmsAlias);
+        assert.strictEqual(alias.inputs.name, "alias/eks/nsip-prod-secrets");
+        assert.strictEqual(alias.inputs.targetKeyId, "key-prod-secrets");
+    });
+
+    it("sends api, audit, authenticator (+ extras) to a log group with the configured retention, created before the cluster", () => {
+        const cluster = recorder.one(T.cluster);
+        assert.deepStrictEqual(cluster.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager"]);
+        const logGroup = recorder.one(T.logGroup);
+        assert.strictEqual(logGroup.inputs.name, "/aws/eks/nsip-prod/cluster");
+        assert.strictEqual(logGroup.inputs.retentionInDays, 90);
+        assert.strictEqual(cluster.inputs.name, "nsip-prod", "the cluster name is fixed, matching the log group");
+        assert.ok(cluster.dependencies.includes(logGroup.urn), "log group is a dependency of the cluster");
+    });
+
+    it("uses authentication mode API with one admin access entry + cluster-scope admin policy per principal", () => {
+        const cluster = recorder.one(T.cluster);
+        assert.deepStrictEqual(cluster.inputs.accessConfig, { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false });
+        const entries = recorder.ofType(T.accessEntry);
+        assert.deepStrictEqual(entries.map((e) => e.inputs.principalArn).sort(), [...ADMINS].sort());
+        entries.forEach((e) => assert.strictEqual(e.inputs.clusterName, "nsip-prod"));
+        const policies = recorder.ofType(T.accessPolicy);
+        assert.deepStrictEqual(policies.map((p) => p.inputs.principalArn).sort(), [...ADMINS].sort());
+        for (const policy of policies) {
+            assert.strictEqual(policy.inputs.policyArn, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
+            assert.deepStrictEqual(policy.inputs.accessScope, { type: "cluster" });
+            const entry = entries.find((e) => e.inputs.principalArn === policy.inputs.principalArn)!;
+            assert.ok(policy.dependencies.includes(entry.urn), "association waits for its access entry");
+        }
+    });
+
+    it("keeps the private endpoint on and limits the public endpoint to the configured CIDRs", () => {
+        const vpcConfig = recorder.one(T.cluster).inputs.vpcConfig;
+        assert.strictEqual(vpcConfig.endpointPrivateAccess, true);
+        assert.strictEqual(vpcConfig.endpointPublicAccess, true);
+        assert.deepStrictEqual(vpcConfig.publicAccessCidrs, ["203.0.113.0/24", "198.51.100.7/32"]);
+    });
+
+    it("spreads private node subnets and public LB subnets over distinct AZs with the ELB role tags", () => {
+        const subnets = recorder.ofType(T.subnet);
+        const priv = subnets.filter((s) => s.inputs.tags["kubernetes.io/role/internal-elb"] === "1");
+        const pub = subnets.filter((s) => s.inputs.tags["kubernetes.io/role/elb"] === "1");
+        assert.strictEqual(priv.length, 3);
+        assert.strictEqual(pub.length, 3);
+        assert.strictEqual(priv.length + pub.length, subnets.length, "every subnet carries one ELB role tag");
+        for (const group of [priv, pub]) {
+            assert.deepStrictEqual(group.map((s) => s.inputs.availabilityZone).sort(), MOCK_AZS, "one subnet per AZ");
+            group.forEach((s) => assert.strictEqual(s.inputs.tags["kubernetes.io/cluster/nsip-prod"], "shared"));
+        }
+        // All inside the VPC CIDR, none overlapping.
+        const vpc = parseCidr(recorder.one(T.vpc).inputs.cidrBlock);
+        const ranges = subnets.map((s) => parseCidr(s.inputs.cidrBlock)).map((c) => [c.address, c.address + 2 ** (32 - c.prefix)] as const);
+        ranges.forEach(([start, end]) => assert.ok(start >= vpc.address && end <= vpc.address + 2 ** (32 - vpc.prefix)));
+        ranges.forEach(([s1, e1], i) => ranges.forEach(([s2, e2], j) => assert.ok(i === j || e1 <= s2 || e2 <= s1, "subnets overlap")));
+        // Control plane and nodes in the private subnets only.
+        const privateIds = priv.map((s) => `${s.name}-id`).sort();
+        assert.deepStrictEqual([...recorder.one(T.cluster).inputs.vpcConfig.subnetIds].sort(), privateIds);
+        assert.deepStrictEqual([...recorder.one(T.nodeGroup).inputs.subnetIds].sort(), privateIds);
+    });
+
+    it("routes public subnets to the internet gateway and each private subnet to the NAT gateway of its AZ (perAz)", () => {
+        const nats = recorder.ofType(T.nat);
+        assert.strictEqual(nats.length, 3);
+        const publicSubnetIds = recorder.ofType(T.subnet).filter((s) => s.inputs.tags["kubernetes.io/role/elb"] === "1").map((s) => `${s.name}-id`);
+        nats.forEach((n) => assert.ok(publicSubnetIds.includes(n.inputs.subnetId), "NAT gateways live in public subnets"));
+        const privateTables = recorder.ofType(T.routeTable).filter((t) => t.inputs.routes[0].natGatewayId !== undefined);
+        assert.deepStrictEqual(privateTables.map((t) => t.inputs.routes[0].natGatewayId).sort(), nats.map((n) => `${n.name}-id`).sort());
+        const publicTable = recorder.ofType(T.routeTable).filter((t) => t.inputs.routes[0].gatewayId !== undefined);
+        assert.strictEqual(publicTable.length, 1);
+        assert.strictEqual(publicTable[0].inputs.routes[0].cidrBlock, "0.0.0.0/0");
+        assert.strictEqual(recorder.ofType(T.routeTableAssociation).length, 6, "every subnet is associated with a route table");
+    });
+
+    it("runs nodes on a launch template with IMDSv2 required, hop limit 1, an encrypted gp3 root volume and no instance profile", () => {
+        const lt = recorder.one(T.launchTemplate);
+        assert.deepStrictEqual(lt.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+        assert.strictEqual(lt.inputs.blockDeviceMappings.length, 1);
+        assert.deepStrictEqual(lt.inputs.blockDeviceMappings[0].ebs, { volumeSize: 60, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" });
+        assert.strictEqual(lt.inputs.iamInstanceProfile, undefined);
+        assert.strictEqual(lt.inputs.vpcSecurityGroupIds, undefined, "EKS adds the cluster security group");
+        const ng = recorder.one(T.nodeGroup);
+        assert.deepStrictEqual(ng.inputs.launchTemplate, { id: `${lt.name}-id`, version: "1" });
+        assert.deepStrictEqual(ng.inputs.scalingConfig, { minSize: 3, maxSize: 6, desiredSize: 3 });
+        assert.deepStrictEqual(ng.inputs.instanceTypes, ["m6i.large"]);
+        assert.strictEqual(ng.inputs.diskSize, undefined, "disk size comes from the launch template");
+    });
+
+    it("gives the node role exactly the worker, ECR read-only and CNI policies", () => {
+        const nodeRole = recorder.one(T.role, "prod-node");
+        assert.deepStrictEqual(JSON.parse(nodeRole.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "ec2.amazonaws.com" });
+        const attached = recorder.ofType(T.rolePolicy).filter((a) => a.inputs.role === "prod-node").map((a) => a.inputs.policyArn).sort();
+        assert.deepStrictEqual(attached, [
+            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+            "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+            "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+        ]);
+        assert.strictEqual(recorder.one(T.nodeGroup).inputs.nodeRoleArn, `arn:aws:iam:eu-west-1:${MOCK_ACCOUNT}:prod-node`);
+    });
+
+    it("installs all six managed add-ons, OVERWRITE on update, pinned versions passed through", () => {
+        const names = recorder.ofType(T.addon).map((a) => a.inputs.addonName).sort();
+        assert.deepStrictEqual(names, [...EKS_ADDONS].sort());
+        assert.strictEqual(names.length, 6);
+        for (const a of recorder.ofType(T.addon)) {
+            assert.strictEqual(a.inputs.resolveConflictsOnUpdate, "OVERWRITE");
+            assert.strictEqual(a.inputs.clusterName, "nsip-prod");
+        }
+        assert.strictEqual(addon(recorder, "vpc-cni").inputs.addonVersion, "v1.20.4-eksbuild.2");
+        assert.strictEqual(addon(recorder, "coredns").inputs.addonVersion, undefined);
+    });
+
+    it("turns on VPC CNI network policy enforcement", () => {
+        const values = JSON.parse(addon(recorder, "vpc-cni").inputs.configurationValues);
+        assert.deepStrictEqual(values, { enableNetworkPolicy: "true" });
+    });
+
+    it("gives the EBS CSI driver and CloudWatch agent Pod Identity roles with their managed policies", () => {
+        const cases = [
+            { addon: "aws-ebs-csi-driver", serviceAccount: "ebs-csi-controller-sa", role: "prod-ebs-csi", policy: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" },
+            { addon: "amazon-cloudwatch-observability", serviceAccount: "cloudwatch-agent", role: "prod-cloudwatch", policy: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" },
+        ];
+        const agent = addon(recorder, "eks-pod-identity-agent");
+        for (const c of cases) {
+            const role = recorder.one(T.role, c.role);
+            const statement = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
+            assert.deepStrictEqual(statement.Principal, { Service: "pods.eks.amazonaws.com" });
+            assert.deepStrictEqual([...statement.Action].sort(), ["sts:AssumeRole", "sts:TagSession"]);
+            const attached = recorder.ofType(T.rolePolicy).filter((a) => a.inputs.role === c.role).map((a) => a.inputs.policyArn);
+            assert.deepStrictEqual(attached, [c.policy]);
+            const a = addon(recorder, c.addon);
+            assert.deepStrictEqual(a.inputs.podIdentityAssociations, [{ serviceAccount: c.serviceAccount, roleArn: `arn:aws:iam:eu-west-1:${MOCK_ACCOUNT}:${c.role}` }]);
+            assert.ok(a.dependencies.includes(agent.urn), `${c.addon} waits for the Pod Identity agent`);
+        }
+    });
+
+    it("installs networking add-ons before the nodes and pod-running add-ons after them", () => {
+        const nodeGroup = recorder.one(T.nodeGroup);
+        for (const name of ["vpc-cni", "kube-proxy", "eks-pod-identity-agent"]) {
+            assert.ok(nodeGroup.dependencies.includes(addon(recorder, name).urn), `node group waits for ${name}`);
+        }
+        for (const name of ["coredns", "aws-ebs-csi-driver", "amazon-cloudwatch-observability"]) {
+            assert.ok(addon(recorder, name).dependencies.includes(nodeGroup.urn), `${name} waits for the node group`);
+        }
+        // Nodes need NAT egress before they can join.
+        const privateAssociations = recorder.ofType(T.routeTableAssociation).filter((a) => a.name.includes("private"));
+        privateAssociations.forEach((a) => assert.ok(nodeGroup.dependencies.includes(a.urn)));
+        assert.strictEqual(recorder.one(T.cluster).inputs.bootstrapSelfManagedAddons, false);
+    });
+
+    it("creates the default gp3-encrypted StorageClass through the cluster's provider", async () => {
+        const sc = recorder.one(T.storageClass);
+        assert.strictEqual(sc.inputs.metadata.name, GP3_STORAGE_CLASS);
+        assert.strictEqual(sc.inputs.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "true");
+        assert.strictEqual(sc.inputs.provisioner, "ebs.csi.aws.com");
+        assert.deepStrictEqual(sc.inputs.parameters, { type: "gp3", encrypted: "true" });
+        assert.strictEqual(sc.inputs.volumeBindingMode, "WaitForFirstConsumer");
+        assert.strictEqual(sc.inputs.allowVolumeExpansion, true);
+        assert.strictEqual(sc.inputs.reclaimPolicy, "Retain", "prod keeps volumes after their claim is deleted");
+        assert.strictEqual(sc.provider, recorder.one(T.k8sProvider).urn);
+        assert.strictEqual(await valueOf(component.storageClassName), GP3_STORAGE_CLASS);
+    });
+
+    it("builds a secret kubeconfig that authenticates with aws eks get-token, and the one provider from it", async () => {
+        assert.ok(await isSecretOutput(component.kubeconfig));
+        const kubeconfig = JSON.parse(await valueOf(component.kubeconfig));
+        assert.strictEqual(kubeconfig.clusters[0].cluster.server, "https://nsip-prod.gr7.eu-west-1.eks.amazonaws.com");
+        assert.ok(kubeconfig.clusters[0].cluster["certificate-authority-data"].length > 0);
+        assert.deepStrictEqual(kubeconfig.users[0].user.exec.command, "aws");
+        assert.deepStrictEqual(kubeconfig.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "nsip-prod", "--output", "json", "--region", "eu-west-1"]);
+        assert.strictEqual(kubeconfig["current-context"], "nsip-prod");
+
+        const provider = recorder.one(T.k8sProvider);
+        assert.ok(provider.secretInputs.includes("kubeconfig"));
+        assert.deepStrictEqual(JSON.parse(provider.inputs.kubeconfig), kubeconfig);
+        assert.strictEqual(String(provider.inputs.enableServerSideApply), "true");
+        const upstream = recorder.upstream(provider);
+        for (const association of recorder.ofType(T.accessPolicy)) {
+            assert.ok(upstream.has(association.urn), "provider waits until the admins have access");
+        }
+        assert.ok(upstream.has(recorder.one(T.nodeGroup).urn));
+    });
+
+    it("exposes endpoint, network ids, cluster name and an aws-nlb edge", async () => {
+        assert.strictEqual(await valueOf(component.endpoint), "https://nsip-prod.gr7.eu-west-1.eks.amazonaws.com");
+        assert.strictEqual(await valueOf(component.clusterName), "nsip-prod");
+        assert.strictEqual(await valueOf(component.network.vpcId), "prod-vpc-id");
+        assert.deepStrictEqual(await valueOf(component.network.privateSubnetIds), [0, 1, 2].map((i) => `prod-vpc-private-${i}-id`));
+        assert.deepStrictEqual(await valueOf(component.network.publicSubnetIds), [0, 1, 2].map((i) => `prod-vpc-public-${i}-id`));
+        assert.deepStrictEqual(component.edge, { kind: "aws-nlb" });
+    });
+
+    it("creates one ECR repository per image: scan on push, immutable tags, KMS encryption, no force delete, lifecycle policy", async () => {
+        const repos = recorder.ofType(T.ecrRepo);
+        assert.deepStrictEqual(repos.map((r) => r.inputs.name).sort(), ["nsip/analyzer", "nsip/api", "nsip/frontend"]);
+        for (const repo of repos) {
+            assert.deepStrictEqual(repo.inputs.imageScanningConfiguration, { scanOnPush: true });
+            assert.strictEqual(repo.inputs.imageTagMutability, "IMMUTABLE");
+            assert.deepStrictEqual(repo.inputs.encryptionConfigurations, [{ encryptionType: "KMS" }]);
+            assert.strictEqual(repo.inputs.forceDelete, false);
+            const lifecycle = recorder.ofType(T.ecrLifecycle).filter((l) => l.inputs.repository === repo.inputs.name);
+            assert.strictEqual(lifecycle.length, 1);
+            const rules = JSON.parse(lifecycle[0].inputs.policy).rules;
+            assert.deepStrictEqual(rules.map((r: any) => r.selection), [
+                { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 14 },
+                { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: 30 },
+            ]);
+        }
+        assert.strictEqual(await valueOf(component.registry.repositoryUrl("api")), `${MOCK_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/nsip/api`);
+        assert.throws(() => component.registry.repositoryUrl("worker"), /no ECR repository for image "worker"/);
+    });
+
+    it("gets push credentials from an ECR authorization token for the repositories' registry, as a secret", async () => {
+        assert.ok(component.registry.credentials);
+        assert.ok(await isSecretOutput(component.registry.credentials));
+        assert.deepStrictEqual(await valueOf(component.registry.credentials), {
+            server: `${MOCK_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`,
+            username: "AWS",
+            password: "mock-ecr-password",
+        });
+        const tokenCalls = recorder.invokes.filter((i) => i.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken");
+        assert.strictEqual(tokenCalls.length, 1);
+        assert.strictEqual(tokenCalls[0].inputs.registryId, MOCK_ACCOUNT);
+    });
+
+    it("keeps image pushes independent of the cluster: repositories have no path to the VPC, cluster or node group", async () => {
+        const pushDeps = await Promise.all(component.registry.pushDependsOn.map((r) => valueOf(r.urn)));
+        const repos = recorder.ofType(T.ecrRepo);
+        assert.deepStrictEqual(pushDeps.sort(), repos.map((r) => r.urn).sort(), "pushDependsOn is exactly the ECR repositories");
+        const forbidden = new Set(
+            recorder.resources.filter((r) => [T.cluster, T.nodeGroup, T.vpc, T.subnet, T.nat, T.launchTemplate, T.addon].includes(r.type)).map((r) => r.urn),
+        );
+        assert.ok(forbidden.size > 0);
+        for (const repo of [...repos, ...recorder.ofType(T.ecrLifecycle)]) {
+            const reached = [...recorder.upstream(repo)].filter((urn) => forbidden.has(urn));
+            assert.deepStrictEqual(reached, [], `${repo.name} must not wait for cluster resources`);
+        }
+    });
+
+    it("protects and retains the KMS key, ECR repositories and log group in prod, and nothing else", () => {
+        const expected = [...recorder.ofType(T.kmsKey), ...recorder.ofType(T.ecrRepo), ...recorder.ofType(T.logGroup)].map((r) => r.urn).sort();
+        assert.strictEqual(expected.length, 5);
+        assert.deepStrictEqual(recorder.resources.filter((r) => r.protect).map((r) => r.urn).sort(), expected);
+        assert.deepStrictEqual(recorder.resources.filter((r) => r.retainOnDelete).map((r) => r.urn).sort(), expected);
+    });
+});
+
+describe("cluster: EKS (cheaper, unprotected args)", () => {
+    let recorder: ResourceRecorder;
+    before(async () => {
+        ({ recorder } = await build(
+            prodArgs({
+                clusterName: "nsip-staging",
+                region: undefined,
+                network: { cidrBlock: "10.30.0.0/16", availabilityZoneCount: 2, availabilityZoneNames: ["us-east-1a", "us-east-1f"], natGateways: "single" },
+                extraLogTypes: undefined,
+                adminPrincipalArns: [ADMINS[0]],
+                registry: {
+                    imageNames: ["api"],
+                    repositoryPrefix: "nsip-staging",
+                    encryption: "AES256",
+                    untaggedExpiryDays: 3,
+                    keepTaggedImages: 5,
+                    mutableTagPatterns: ["cache*"],
+                },
+                protectData: false,
+            }),
+        ));
+    });
+
+    it("protects nothing and retains nothing when protectData is off", () => {
+        assert.deepStrictEqual(recorder.resources.filter((r) => r.protect || r.retainOnDelete).map((r) => r.name), []);
+        assert.strictEqual(recorder.one(T.storageClass).inputs.reclaimPolicy, "Delete");
+    });
+
+    it("uses a single NAT gateway for every private subnet", () => {
+        const nats = recorder.ofType(T.nat);
+        assert.strictEqual(nats.length, 1);
+        const privateTables = recorder.ofType(T.routeTable).filter((t) => t.inputs.routes[0].natGatewayId !== undefined);
+        assert.strictEqual(privateTables.length, 2);
+        privateTables.forEach((t) => assert.strictEqual(t.inputs.routes[0].natGatewayId, `${nats[0].name}-id`));
+    });
+
+    it("places the two AZs' subnets in the AZs given, without looking them up", () => {
+        const azs = recorder.ofType(T.subnet).map((s) => s.inputs.availabilityZone);
+        assert.deepStrictEqual([...new Set(azs)].sort(), ["us-east-1a", "us-east-1f"]);
+        assert.strictEqual(recorder.invokes.filter((i) => i.token === "aws:index/getAvailabilityZones:getAvailabilityZones").length, 0);
+    });
+
+    it("sends only the three base log types and takes --region from the cluster", async () => {
+        assert.deepStrictEqual(recorder.one(T.cluster).inputs.enabledClusterLogTypes, ["api", "audit", "authenticator"]);
+        const kubeconfig = JSON.parse(recorder.one(T.k8sProvider).inputs.kubeconfig);
+        assert.deepStrictEqual(kubeconfig.users[0].user.exec.args.slice(-2), ["--region", "eu-west-1"]);
+    });
+
+    it("keeps configured tag patterns mutable (e.g. a build cache tag) and everything else immutable, AES256", () => {
+        const repo = recorder.one(T.ecrRepo);
+        assert.strictEqual(repo.inputs.imageTagMutability, "IMMUTABLE_WITH_EXCLUSION");
+        assert.deepStrictEqual(repo.inputs.imageTagMutabilityExclusionFilters, [{ filter: "cache*", filterType: "WILDCARD" }]);
+        assert.deepStrictEqual(repo.inputs.encryptionConfigurations, [{ encryptionType: "AES256" }]);
+    });
+});
+
+describe("cluster: EKS argument guards", () => {
+    it("refuses an empty admin list (nobody could use the cluster)", async () => {
+        await ResourceRecorder.start();
+        assert.throws(() => new EksCluster("x", prodArgs({ adminPrincipalArns: [] })), /at least one admin principal/);
+    });
+
+    it("refuses fewer than two AZs", async () => {
+        const recorder = await ResourceRecorder.start();
+        assert.throws(() => new EksCluster("x", prodArgs({ network: { cidrBlock: "10.0.0.0/16", availabilityZoneCount: 1, natGateways: "single" } })), /from 2 to 4/);
+        await recorder.settle();
+    });
+});
+
+describe("cluster: EKS under preview (unknown outputs)", () => {
+    it("registers the whole graph without throwing while cluster outputs are unknown", async () => {
+        const { recorder, cluster } = await build(prodArgs(), true);
+        assert.ok(pulumi.runtime.isDryRun());
+        assert.strictEqual(recorder.ofType(T.addon).length, 6);
+        assert.strictEqual(recorder.ofType(T.ecrRepo).length, 3);
+        const provider = recorder.one(T.k8sProvider);
+        assert.strictEqual(provider.inputs.kubeconfig, undefined, "kubeconfig is unknown until the cluster exists");
+        assert.strictEqual(recorder.one(T.nodeGroup).inputs.launchTemplate.version, undefined);
+        assert.strictEqual(await (cluster.kubeconfig as any).isKnown, false);
+        assert.strictEqual(await (cluster.endpoint as any).isKnown, false);
+        assert.ok(recorder.one(T.storageClass));
+    });
+});

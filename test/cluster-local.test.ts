@@ -1,0 +1,165 @@
+import * as assert from "assert";
+import { parse } from "yaml";
+import { K3S_CERTIFICATE_AUTHORITIES, K3S_TLS_DIR } from "../components/cluster/k3s-pki";
+import { LOCAL_EDGE_SERVICE_PORT, LocalCluster, LocalClusterArgs } from "../components/cluster/local";
+import { isSecretOutput, mockPem, RecordedResource, ResourceRecorder, valueOf } from "./support/cluster-mocks";
+
+const T = {
+    network: "docker:index/network:Network",
+    container: "docker:index/container:Container",
+    remoteImage: "docker:index/remoteImage:RemoteImage",
+    volume: "docker:index/volume:Volume",
+    k8sProvider: "pulumi:providers:kubernetes",
+    selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
+    locallySignedCert: "tls:index/locallySignedCert:LocallySignedCert",
+    certRequest: "tls:index/certRequest:CertRequest",
+    privateKey: "tls:index/privateKey:PrivateKey",
+};
+
+const ARGS: LocalClusterArgs = { clusterName: "nsip-dev", registryPort: 5001, apiPort: 6550, edgeHostPort: 8088, imageNamespace: "nsip" };
+
+describe("cluster: local (k3s + registry in Docker)", () => {
+    let recorder: ResourceRecorder;
+    let cluster: LocalCluster;
+    let registry: RecordedResource;
+    let k3s: RecordedResource;
+    before(async () => {
+        recorder = await ResourceRecorder.start();
+        cluster = new LocalCluster("dev", ARGS);
+        await recorder.settle();
+        registry = recorder.one(T.container, "dev-registry");
+        k3s = recorder.one(T.container, "dev-k3s");
+    });
+
+    it("puts the registry and k3s containers on one private bridge network", () => {
+        const network = recorder.one(T.network);
+        assert.strictEqual(network.inputs.driver, "bridge");
+        assert.strictEqual(network.inputs.name, "nsip-dev");
+        assert.strictEqual(recorder.ofType(T.container).length, 2);
+        for (const container of [registry, k3s]) {
+            assert.deepStrictEqual(
+                container.inputs.networksAdvanced.map((n: any) => n.name),
+                ["nsip-dev"],
+            );
+            assert.strictEqual(container.inputs.networkMode, undefined, "not on the default bridge or host network");
+        }
+    });
+
+    it("publishes every port on 127.0.0.1 only: registry 5000, API 6443, edge 80", () => {
+        const published = (c: RecordedResource) => c.inputs.ports.map((p: any) => ({ ip: p.ip, internal: p.internal, external: p.external }));
+        assert.deepStrictEqual(published(registry), [{ ip: "127.0.0.1", internal: 5000, external: 5001 }]);
+        assert.deepStrictEqual(published(k3s), [
+            { ip: "127.0.0.1", internal: 6443, external: 6550 },
+            { ip: "127.0.0.1", internal: LOCAL_EDGE_SERVICE_PORT, external: 8088 },
+        ]);
+        assert.strictEqual(LOCAL_EDGE_SERVICE_PORT, 80);
+        assert.deepStrictEqual(cluster.edge, { kind: "local", hostPort: 8088 });
+    });
+
+    it("runs exact image tags, never a moving one", () => {
+        const images = recorder.ofType(T.remoteImage).map((i) => i.inputs.name).sort();
+        assert.strictEqual(images.length, 2);
+        assert.match(images[0], /^rancher\/k3s:v1\.3\d\.\d+-k3s\d$/);
+        assert.match(images[1], /^registry:2\.8\.\d+$/);
+        // Containers run the pulled image by id, so a re-tagged upstream image cannot slip in.
+        assert.strictEqual(k3s.inputs.image, `sha256:${Buffer.from("dev-k3s").toString("hex")}`);
+        assert.strictEqual(registry.inputs.image, `sha256:${Buffer.from("dev-registry").toString("hex")}`);
+    });
+
+    it("runs k3s as k3s-in-Docker requires: privileged, tmpfs /run and /var/run, a volume for its data", () => {
+        assert.strictEqual(k3s.inputs.privileged, true);
+        assert.deepStrictEqual(k3s.inputs.tmpfs, { "/run": "", "/var/run": "" });
+        const volume = recorder.one(T.volume, "dev-k3s-data");
+        assert.deepStrictEqual(k3s.inputs.volumes, [{ volumeName: volume.inputs.name, containerPath: "/var/lib/rancher/k3s" }]);
+        assert.strictEqual(registry.inputs.privileged, undefined, "the registry is not privileged");
+        assert.deepStrictEqual(registry.inputs.volumes, [{ volumeName: "nsip-dev-registry-data", containerPath: "/var/lib/registry" }]);
+    });
+
+    it("starts the k3s server with 127.0.0.1 in the certificate, traefik off and ServiceLB kept", () => {
+        const command: string[] = k3s.inputs.command;
+        assert.strictEqual(command[0], "server");
+        assert.ok(command.includes("--tls-san=127.0.0.1"));
+        assert.ok(command.includes("--disable=traefik"));
+        assert.ok(!command.some((c) => c.includes("servicelb")), "ServiceLB publishes the edge");
+        assert.ok(k3s.inputs.wait === true && k3s.inputs.healthcheck.tests.join(" ").includes("/readyz"), "up waits for the API server");
+    });
+
+    it("uploads registries.yaml mirroring localhost:<registryPort> to the registry container over the network", () => {
+        const upload = k3s.inputs.uploads.find((u: any) => u.file === "/etc/rancher/k3s/registries.yaml");
+        const config = parse(upload.content);
+        assert.deepStrictEqual(config, { mirrors: { "localhost:5001": { endpoint: [`http://${registry.inputs.name}:5000`] } } });
+        const aliases = registry.inputs.networksAdvanced[0].aliases ?? [];
+        assert.ok(registry.inputs.name === "nsip-dev-registry" && aliases.includes("nsip-dev-registry"));
+    });
+
+    it("pre-seeds every CA file k3s requires (plus the service-account key) before first start, keys 0600, as a secret", () => {
+        const files = k3s.inputs.uploads.filter((u: any) => u.file.startsWith(`${K3S_TLS_DIR}/`));
+        const expected = [
+            ...K3S_CERTIFICATE_AUTHORITIES.flatMap((ca) => [`${K3S_TLS_DIR}/${ca}.crt`, `${K3S_TLS_DIR}/${ca}.key`]),
+            `${K3S_TLS_DIR}/service.key`,
+        ].sort();
+        assert.deepStrictEqual(files.map((f: any) => f.file).sort(), expected);
+        assert.deepStrictEqual(
+            [...K3S_CERTIFICATE_AUTHORITIES].sort(),
+            ["client-ca", "etcd/peer-ca", "etcd/server-ca", "request-header-ca", "server-ca"],
+        );
+        files.forEach((f: any) => assert.strictEqual(f.permissions, f.file.endsWith(".key") ? "0600" : "0644"));
+        files.forEach((f: any) => assert.match(f.content, /^-----BEGIN /));
+        assert.ok(k3s.secretInputs.includes("uploads"), "private keys never appear in plain text in the state");
+        // CA certs are CAs, and each .crt is the cert of its own CA resource.
+        for (const cert of recorder.ofType(T.selfSignedCert)) {
+            assert.strictEqual(cert.inputs.isCaCertificate, true);
+            assert.ok(cert.inputs.allowedUses.includes("cert_signing"));
+        }
+        const service = recorder.one(T.privateKey, "dev-pki-service");
+        assert.deepStrictEqual([service.inputs.algorithm, service.inputs.rsaBits], ["RSA", 2048]);
+    });
+
+    it("computes the kubeconfig in Pulumi: 127.0.0.1 API, server CA, a system:masters client cert signed by the client CA", async () => {
+        assert.ok(await isSecretOutput(cluster.kubeconfig));
+        const kubeconfig = parse(await valueOf(cluster.kubeconfig));
+        const decode = (b64: string) => Buffer.from(b64, "base64").toString("utf8");
+        assert.strictEqual(kubeconfig.clusters[0].cluster.server, "https://127.0.0.1:6550");
+        assert.strictEqual(decode(kubeconfig.clusters[0].cluster["certificate-authority-data"]), mockPem("CERTIFICATE", "dev-pki-server-ca"));
+        assert.strictEqual(decode(kubeconfig.users[0].user["client-certificate-data"]), mockPem("CERTIFICATE", "dev-pki-admin"));
+        assert.strictEqual(decode(kubeconfig.users[0].user["client-key-data"]), mockPem("PRIVATE KEY", "dev-pki-admin"));
+
+        const csr = recorder.one(T.certRequest);
+        assert.deepStrictEqual(csr.inputs.subject, { commonName: "nsip-admin", organization: "system:masters" });
+        const adminCert = recorder.one(T.locallySignedCert);
+        assert.strictEqual(adminCert.inputs.caCertPem, mockPem("CERTIFICATE", "dev-pki-client-ca"));
+        assert.strictEqual(adminCert.inputs.caPrivateKeyPem, mockPem("PRIVATE KEY", "dev-pki-client-ca"));
+        assert.ok(adminCert.inputs.allowedUses.includes("client_auth"));
+    });
+
+    it("builds the one Kubernetes provider from that kubeconfig, waiting for the k3s container", async () => {
+        const provider = recorder.one(T.k8sProvider);
+        assert.ok(provider.dependencies.includes(k3s.urn));
+        assert.ok(provider.secretInputs.includes("kubeconfig"));
+        assert.strictEqual(provider.inputs.kubeconfig, await valueOf(cluster.kubeconfig));
+        assert.strictEqual(String(provider.inputs.enableServerSideApply), "true");
+    });
+
+    it("lets image pushes wait for the registry container only, never for k3s", async () => {
+        const pushDeps = await Promise.all(cluster.registry.pushDependsOn.map((r) => valueOf(r.urn)));
+        assert.deepStrictEqual(pushDeps, [registry.urn]);
+        assert.ok(!recorder.upstream(registry).has(k3s.urn));
+        assert.strictEqual(await valueOf(cluster.registry.repositoryUrl("api")), "localhost:5001/nsip/api");
+        assert.strictEqual(cluster.registry.credentials, undefined);
+    });
+
+    it("leaves storage to k3s's default local-path class", () => {
+        assert.strictEqual(cluster.storageClassName, undefined);
+    });
+});
+
+describe("cluster: local under preview (unknown outputs)", () => {
+    it("registers containers and provider without throwing while keys and image ids are unknown", async () => {
+        const recorder = await ResourceRecorder.start({ preview: true });
+        const cluster = new LocalCluster("dev", ARGS);
+        await recorder.settle();
+        assert.strictEqual(recorder.ofType(T.container).length, 2);
+        assert.strictEqual(recorder.one(T.k8sProvider).inputs.kubeconfig, undefined);
+        assert.strictEqual(await valueOf(cluster.registry.repositoryUrl("api")), "localhost:5001/nsip/api", "push targets are known at preview");
+    });
+});
