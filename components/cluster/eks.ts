@@ -111,7 +111,7 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
         }
         const dataOpts: pulumi.CustomResourceOptions = { parent: this, protect: args.protectData, retainOnDelete: args.protectData };
 
-        // Created first and from nothing else in this component, so image pushes never wait for the cluster.
+        // Takes no input from the VPC, IAM or cluster below, so image pushes never wait for the cluster.
         this.registry = new EcrRegistry(`${name}-ecr`, { ...args.registry, protectData: args.protectData }, { parent: this });
 
         const vpc = new ClusterVpc(`${name}-vpc`, { ...args.network, clusterName: args.clusterName }, { parent: this });
