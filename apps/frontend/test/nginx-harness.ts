@@ -39,7 +39,7 @@ export interface NginxPrefix {
   writableDir: string;
   confFile: string;
   /** Runs nginx as this user when the test runs as root (as the image runs as uid 101, not root). */
-  runAs?: string;
+  runAs?: { name: string; uid: number; gid: number };
 }
 
 /**
@@ -71,9 +71,8 @@ export function prepareNginxPrefix(options: { port: number }): NginxPrefix {
   const prefix: NginxPrefix = { root, htmlDir, writableDir, confFile };
   if (process.getuid?.() === 0) {
     // Like the read-only image: an unprivileged user who can write nowhere but the stand-in for /tmp.
-    const nobody = userIds("nobody");
-    chownSync(writableDir, nobody.uid, nobody.gid);
-    prefix.runAs = "nobody";
+    prefix.runAs = { name: "nobody", ...userIds("nobody") };
+    chownSync(writableDir, prefix.runAs.uid, prefix.runAs.gid);
   }
   return prefix;
 }
@@ -83,16 +82,19 @@ function userIds(name: string): { uid: number; gid: number } {
   return { uid: ids("-u"), gid: ids("-g") };
 }
 
-function nginxCommand(prefix: NginxPrefix, args: string[]): [string, string[]] {
-  const nginxArgs = ["-p", `${prefix.root}/`, "-c", prefix.confFile, "-e", "stderr", ...args];
-  return prefix.runAs ? ["runuser", ["-u", prefix.runAs, "--", NGINX_BIN, ...nginxArgs]] : [NGINX_BIN, nginxArgs];
+function nginxArgs(prefix: NginxPrefix, args: string[]): string[] {
+  return ["-p", `${prefix.root}/`, "-c", prefix.confFile, "-e", "stderr", ...args];
+}
+
+/** Dropping privileges in spawn itself (not via runuser) keeps nginx our direct child, so signals reach it. */
+function asNginxUser(prefix: NginxPrefix): { uid?: number; gid?: number } {
+  return prefix.runAs ? { uid: prefix.runAs.uid, gid: prefix.runAs.gid } : {};
 }
 
 /** `nginx -t`: the real parser's verdict on the config. */
 export function testNginxConfig(prefix: NginxPrefix): { ok: boolean; output: string } {
-  const [command, args] = nginxCommand(prefix, ["-t"]);
   const log = openLogFile(prefix, "nginx-t.log");
-  const result = spawnSync(command, args, { stdio: ["ignore", log.fd, log.fd] });
+  const result = spawnSync(NGINX_BIN, nginxArgs(prefix, ["-t"]), { stdio: ["ignore", log.fd, log.fd], ...asNginxUser(prefix) });
   closeSync(log.fd);
   return { ok: result.status === 0, output: log.read() };
 }
@@ -105,10 +107,7 @@ function openLogFile(prefix: NginxPrefix, name: string): { fd: number; read(): s
   const file = path.join(prefix.root, name);
   const fd = openSync(file, "a");
   // nginx re-opens /dev/stdout by path, so its user must be able to open the file behind it.
-  if (prefix.runAs) {
-    const { uid, gid } = userIds(prefix.runAs);
-    chownSync(file, uid, gid);
-  }
+  if (prefix.runAs) chownSync(file, prefix.runAs.uid, prefix.runAs.gid);
   return { fd, read: () => readFileSync(file, "utf8") };
 }
 
@@ -119,9 +118,8 @@ export interface RunningNginx {
 }
 
 export async function startNginx(prefix: NginxPrefix, port: number): Promise<RunningNginx> {
-  const [command, args] = nginxCommand(prefix, ["-g", "daemon off;"]);
   const log = openLogFile(prefix, "nginx.log");
-  const child: ChildProcess = spawn(command, args, { stdio: ["ignore", log.fd, log.fd] });
+  const child: ChildProcess = spawn(NGINX_BIN, nginxArgs(prefix, ["-g", "daemon off;"]), { stdio: ["ignore", log.fd, log.fd], ...asNginxUser(prefix) });
   closeSync(log.fd);
   const output = log.read;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -87,6 +87,7 @@ describe("the image's nginx config, run by real nginx over the production build"
   it("answers /healthz with 200", async () => {
     const { status, headers, body } = await get("/healthz");
     expect(status).toBe(200);
+    expect(headers["content-type"]).toBe("text/plain");
     expect(body.toString()).toBe("ok\n");
   });
 
@@ -144,7 +145,7 @@ describe("the image's nginx config, run by real nginx over the production build"
       expect(prefix.runAs).toBeUndefined();
       return;
     }
-    expect(prefix.runAs).toBe("nobody");
+    expect(prefix.runAs?.name).toBe("nobody");
     expect(existsSync(path.join(prefix.writableDir, "nginx.pid"))).toBe(true);
     const pid = readFileSync(path.join(prefix.writableDir, "nginx.pid"), "utf8").trim();
     const owner = spawnSync("ps", ["-o", "user=", "-p", pid], { encoding: "utf8" }).stdout.trim();
