@@ -80,7 +80,7 @@ def analyze(gray: np.ndarray, grid_rows: int = 8, grid_cols: int = 8) -> Negativ
     if grid_rows < 1 or grid_cols < 1:
         raise ValueError("grid dimensions must be positive")
     height, width = gray.shape
-    histogram = np.bincount(gray.ravel(), minlength=256)
+    histogram = gray_histogram(gray)
     threshold = otsu_threshold(histogram)
     if np.count_nonzero(histogram) == 1:
         background = np.ones(gray.shape, dtype=bool)
@@ -97,6 +97,15 @@ def analyze(gray: np.ndarray, grid_rows: int = 8, grid_cols: int = 8) -> Negativ
         grid_cols=cols,
         occupancy=cells,
     )
+
+
+def gray_histogram(gray: np.ndarray) -> np.ndarray:
+    """256-bin histogram; by bands, as bincount copies its input to 64-bit ints."""
+    flat = gray.ravel()
+    histogram = np.zeros(256, dtype=np.int64)
+    for start in range(0, flat.size, _BAND_PIXELS):
+        histogram += np.bincount(flat[start : start + _BAND_PIXELS], minlength=256)
+    return histogram
 
 
 def otsu_threshold(histogram: np.ndarray) -> int:
@@ -128,10 +137,23 @@ def largest_empty_rectangle(background: np.ndarray) -> Rectangle:
     Every maximum rectangle shows up as height * (right - left) at a cell of its
     bottom row below its blocked top edge. The horizontal runs are computed for
     a band of rows at once; only the downward recurrences step row by row, each
-    step one numpy operation over the whole row.
+    step one numpy operation over a whole row. A tall mask is scanned
+    transposed, so that there are never more than sqrt(pixels) steps.
     """
     height, width = background.shape
-    dtype = np.int32 if height * width < 2**31 else np.int64
+    if height > width:
+        found = _scan_rows(np.ascontiguousarray(background.T), transposed=True)
+        return Rectangle(x=found.y, y=found.x, width=found.height, height=found.width)
+    return _scan_rows(background, transposed=False)
+
+
+def _scan_rows(background: np.ndarray, transposed: bool) -> Rectangle:
+    """The search of largest_empty_rectangle, with its tie rule applied as if
+    the mask were transposed back when `transposed` is set."""
+    height, width = background.shape
+    # The smallest integer types that hold the heights/edges and the areas: less memory traffic.
+    dtype = np.int16 if max(height, width) < 2**15 else np.int32
+    area_dtype = np.int32 if height * width < 2**31 else np.int64
     band_rows = max(1, _BAND_PIXELS // width)
     starts_at = np.arange(1, width + 1, dtype=dtype)  # column + 1
     ends_at = np.arange(width, 0, -1, dtype=dtype)  # width - column
@@ -140,7 +162,8 @@ def largest_empty_rectangle(background: np.ndarray) -> Rectangle:
     # a vertical run of background cells, so one cumulative max serves both.
     run_edges = np.zeros((2, width), dtype=dtype)
     scratch = np.empty((2, width), dtype=dtype)
-    best: tuple[int, int, int, int] | None = None  # (-area, y, x, height)
+    best_key: tuple[int, int, int, int] | None = None  # (-area, y, x, height) as finally oriented
+    best = Rectangle(0, 0, 0, 0)
     for top in range(0, height, band_rows):
         band = background[top : top + band_rows]
         open_cells = band.astype(dtype)
@@ -160,22 +183,23 @@ def largest_empty_rectangle(background: np.ndarray) -> Rectangle:
             np.maximum(scratch, edges[row], out=edges[row])
             run_height, run_edges = heights[row], edges[row]
 
-        areas = heights * (width - edges[:, 0] - edges[:, 1])
+        areas = np.multiply(heights, width - edges[:, 0] - edges[:, 1], dtype=area_dtype)
         band_best = int(areas.max())
-        if band_best == 0 or (best is not None and band_best < -best[0]):
+        if band_best == 0 or (best_key is not None and band_best < -best_key[0]):
             continue
         r, c = np.nonzero(areas == band_best)
-        ys = top + r - heights[r, c] + 1
-        xs = edges[r, 0, c]
-        hs = heights[r, c]
-        pick = np.lexsort((hs, xs, ys))[0]
-        candidate = (-band_best, int(ys[pick]), int(xs[pick]), int(hs[pick]))
-        if best is None or candidate < best:
-            best = candidate
-    if best is None:
-        return Rectangle(0, 0, 0, 0)
-    area, y, x, rect_height = -best[0], best[1], best[2], best[3]
-    return Rectangle(x=x, y=y, width=area // rect_height, height=rect_height)
+        hs = heights[r, c].astype(np.int64)
+        ys = top + r - hs + 1
+        xs = edges[r, 0, c].astype(np.int64)
+        ws = band_best // hs
+        # Tie rule on the final orientation: smallest y, then x, then height.
+        y, x, h = (xs, ys, ws) if transposed else (ys, xs, hs)
+        pick = np.lexsort((h, x, y))[0]
+        key = (-band_best, int(y[pick]), int(x[pick]), int(h[pick]))
+        if best_key is None or key < best_key:
+            best_key = key
+            best = Rectangle(x=int(xs[pick]), y=int(ys[pick]), width=int(ws[pick]), height=int(hs[pick]))
+    return best
 
 
 def occupancy_grid(background: np.ndarray, rows: int, cols: int) -> tuple[int, int, list[list[float]]]:

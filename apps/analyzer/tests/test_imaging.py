@@ -1,9 +1,11 @@
+import io
+
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from analyzer.errors import ClientError
-from analyzer.imaging import decode_grayscale, sniff_format
+from analyzer.imaging import MAX_IMAGE_SIDE, decode_grayscale, sniff_format
 from analyzer.negative_space import analyze
 from sample_images import canvas, encode, png_claiming_size, with_square
 
@@ -69,7 +71,17 @@ class TestFormats:
         data = encode(Image.fromarray(values, "I;16"), "PNG")
         assert decode_grayscale(data, "image/png", LIMIT).tolist() == [[0, 1, 128, 255]]
 
-    def test_exif_orientation_is_applied(self):
+    @pytest.mark.parametrize("orientation", range(1, 9))
+    def test_exif_orientation_is_applied_as_pillow_displays_it(self, orientation):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        data = encode(Image.fromarray(SQUARE), "PNG", exif=exif.tobytes())
+        upright = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("L"))
+        gray = decode_grayscale(data, "image/png", LIMIT)
+        assert gray.shape == ((64, 48) if orientation >= 5 else (48, 64))
+        assert np.array_equal(gray, upright)
+
+    def test_exif_orientation_of_a_jpeg(self):
         exif = Image.Exif()
         exif[0x0112] = 6  # rotate 90 degrees clockwise for display
         data = encode(Image.fromarray(SQUARE), "JPEG", exif=exif.tobytes())
@@ -135,6 +147,16 @@ class TestRejections:
     def test_more_pixels_than_the_limit(self):
         error = rejected(encode(canvas(101, 100), "PNG"), "image/png", max_pixels=10_000)
         assert (error.status, error.code) == (413, "too_many_pixels")
+
+    def test_sides_longer_than_the_limit(self):
+        error = rejected(png_claiming_size(MAX_IMAGE_SIDE + 1, 1), "image/png")
+        assert (error.status, error.code) == (413, "dimensions_too_large")
+        error = rejected(png_claiming_size(1, MAX_IMAGE_SIDE + 1), "image/png")
+        assert (error.status, error.code) == (413, "dimensions_too_large")
+
+    def test_longest_side_is_accepted(self):
+        data = encode(canvas(MAX_IMAGE_SIDE, 2), "PNG")
+        assert decode_grayscale(data, "image/png", LIMIT).shape == (2, MAX_IMAGE_SIDE)
 
     def test_exactly_the_limit_is_accepted(self):
         assert decode_grayscale(encode(canvas(100, 100), "PNG"), "image/png", 10_000).shape == (100, 100)

@@ -148,20 +148,28 @@ class TestOtsu:
 
 
 class TestLargestEmptyRectangle:
-    @pytest.mark.parametrize("seed", range(60))
+    @pytest.mark.parametrize("seed", range(80))
     def test_matches_brute_force_on_random_masks(self, seed):
         rng = np.random.default_rng(seed)
-        height, width = rng.integers(1, 10, size=2)
+        height, width = rng.integers(1, 11, size=2)
         mask = rng.random((height, width)) < rng.uniform(0.3, 0.95)
         assert largest_empty_rectangle(mask) == brute_force_rectangle(mask)
 
     @pytest.mark.parametrize("band_pixels", [1, 7, 23, 64])
-    def test_bands_carry_state_across_their_boundaries(self, monkeypatch, band_pixels):
+    @pytest.mark.parametrize("shape", [(9, 8), (8, 9)])
+    def test_bands_carry_state_across_their_boundaries(self, monkeypatch, band_pixels, shape):
         monkeypatch.setattr(negative_space, "_BAND_PIXELS", band_pixels)
         rng = np.random.default_rng(band_pixels)
         for _ in range(10):
-            mask = rng.random((9, 8)) < 0.8
+            mask = rng.random(shape) < 0.8
             assert largest_empty_rectangle(mask) == brute_force_rectangle(mask)
+
+    @pytest.mark.parametrize("length", [40_000, 70_000])  # beyond int16 indices
+    def test_long_thin_masks(self, length):
+        row = np.ones((1, length), dtype=bool)
+        row[0, 10_000] = False
+        assert largest_empty_rectangle(row) == Rectangle(x=10_001, y=0, width=length - 10_001, height=1)
+        assert largest_empty_rectangle(row.T.copy()) == Rectangle(x=0, y=10_001, width=1, height=length - 10_001)
 
     def test_no_background_gives_an_empty_rectangle(self):
         assert largest_empty_rectangle(np.zeros((5, 7), dtype=bool)) == Rectangle(0, 0, 0, 0)
@@ -178,6 +186,18 @@ class TestLargestEmptyRectangle:
         mask = np.ones((4, 6), dtype=bool)
         mask[0, 0] = False  # columns 1..5 at full height (20) beat rows 1..3 at full width (18)
         assert largest_empty_rectangle(mask) == Rectangle(x=1, y=0, width=5, height=4)
+
+    def test_tie_rule_holds_for_tall_masks_too(self):
+        # The same free region in a tall mask (scanned transposed) and a wide one:
+        # a 4 x 2 bar and a 2 x 4 bar from the same corner, equal areas.
+        tall = np.zeros((6, 4), dtype=bool)
+        tall[0:2, 0:4] = True
+        tall[0:4, 0:2] = True
+        wide = np.zeros((4, 6), dtype=bool)
+        wide[0:4, 0:2] = True
+        wide[0:2, 0:4] = True
+        assert largest_empty_rectangle(tall) == Rectangle(x=0, y=0, width=4, height=2)
+        assert largest_empty_rectangle(wide) == Rectangle(x=0, y=0, width=4, height=2)
 
     def test_equal_area_shapes_sharing_a_corner_prefer_the_shorter(self):
         # Free region: a 6 x 2 bar on top of a 3 x 2 block at the left, so the
