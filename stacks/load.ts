@@ -71,6 +71,9 @@ export function parseStackConfig(raw: Record<string, string>, opts: { stack: str
         issues.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, merged)));
         throw new NsipConfigError(issues);
     }
+    if (parsed.data.cluster.provider !== "local" && parsed.data.edge.hostname === undefined) {
+        issues.push({ key: "nsip:edge.hostname", message: `required on an "${parsed.data.cluster.provider}" cluster: it makes the public and Grafana URLs` });
+    }
     issues.push(...prodFloorViolations(parsed.data));
     if (issues.length > 0) throw new NsipConfigError(issues);
     return parsed.data;

@@ -37,7 +37,6 @@ export function prodFloorViolations(config: NsipConfig): ConfigIssue[] {
     }
 
     require(config.edge.tlsCertificateArn !== undefined, "nsip:edge.tlsCertificateArn", "prod terminates TLS at the edge: an ACM certificate ARN is required");
-    require(config.edge.hostname !== undefined, "nsip:edge.hostname", "prod requires the public host name the certificate is for");
 
     const cluster = config.cluster;
     require(cluster.provider !== "local", "nsip:cluster.provider", 'prod runs on "eks" or "existing", not on the local dev cluster');

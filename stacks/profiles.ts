@@ -46,7 +46,8 @@ export function profileDefaults(env: Environment): Defaults {
         },
         storage: { postgres: pick("2Gi", "50Gi"), redis: pick("1Gi", "5Gi"), prometheus: pick("2Gi", "50Gi") },
         edge: {
-            clientMaxBodySize: "10m",
+            // The api's 10 MiB upload limit plus multipart overhead: the api, not the edge, answers oversize uploads.
+            clientMaxBodySize: "11m",
             apiRateLimit: { requestsPerSecond: pick(50, 20), burst: pick(100, 40) },
             proxyTimeoutSeconds: 30,
         },

@@ -41,7 +41,10 @@ const eksCluster = z.strictObject({
     vpcCidr: cidr,
     natGateways: z.enum(["perAz", "single"]),
     publicAccessCidrs: z.array(cidr).min(1, "at least one CIDR may reach the public API endpoint"),
-    adminPrincipalArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, "an IAM role or user ARN")),
+    /** Cluster admins through access entries; the creator gets no implicit admin, so include the role that runs `pulumi up`. */
+    adminPrincipalArns: z
+        .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, "an IAM role or user ARN"))
+        .min(1, "at least one IAM principal: include the role that runs pulumi up"),
     extraLogTypes: z.array(z.enum(["controllerManager", "scheduler"])),
     logRetentionDays: z.number().int().min(1),
     nodeGroup: z

@@ -6,6 +6,7 @@ import { EcrRegistry, EcrRegistryArgs } from "./ecr";
 import { eksKubeconfig } from "./kubeconfig";
 import { Cluster, EdgeExposure } from "./types";
 import { ClusterVpc, ClusterVpcArgs } from "./vpc";
+import { recommendedLabels } from "../workload/labels";
 
 /** Control-plane log types always sent to CloudWatch. */
 export const BASE_LOG_TYPES = ["api", "audit", "authenticator"] as const;
@@ -266,7 +267,11 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
         const storageClass = new k8s.storage.v1.StorageClass(
             `${name}-${GP3_STORAGE_CLASS}`,
             {
-                metadata: { name: GP3_STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+                metadata: {
+                    name: GP3_STORAGE_CLASS,
+                    labels: recommendedLabels({ name: GP3_STORAGE_CLASS, component: "storage", instance: args.clusterName, version: args.kubernetesVersion ?? "default" }),
+                    annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+                },
                 provisioner: "ebs.csi.aws.com",
                 parameters: { type: "gp3", encrypted: "true" },
                 volumeBindingMode: "WaitForFirstConsumer",

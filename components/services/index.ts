@@ -1,0 +1,164 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import type { Hardening } from "../../stacks/schema";
+import { Workload } from "../workload";
+import { recommendedLabels, selectorLabels } from "../workload/labels";
+import { PeerSelectors, workloadPolicySpec } from "../workload/network-policy";
+import { analyzerService } from "./analyzer";
+import { apiService } from "./api";
+import { MigrationJob } from "./api/migrations";
+import { CONFIG_VOLUME, ServiceContext, ServiceDefinition, serviceHost } from "./context";
+import { frontendService } from "./frontend";
+import { grafanaService } from "./grafana";
+import { nginxService } from "./nginx";
+import { edgeServiceShape } from "./nginx/edge-service";
+import { postgresService } from "./postgres";
+import { ports, ServiceName } from "./ports";
+import { prometheusService } from "./prometheus";
+import { PrometheusRbac } from "./prometheus/rbac";
+import { redisService } from "./redis";
+import { trafficTable } from "./traffic";
+
+export { serviceNames } from "./ports";
+export type { ServiceContext } from "./context";
+
+export interface ServicesArgs {
+    context: ServiceContext;
+    /** The namespace resource's name: every object waits for the namespace through it. */
+    namespace: pulumi.Output<string>;
+    instance: string;
+    hardening: Hardening;
+    /** Where the Kubernetes API server answers, for Prometheus' service discovery. */
+    kubeApiCidrs: string[];
+    /** The generated Secrets: workloads reference them by name, so they wait for them explicitly. */
+    dependsOn: pulumi.Resource[];
+}
+
+const definitions: Record<ServiceName, (ctx: ServiceContext) => ServiceDefinition> = {
+    postgres: postgresService,
+    redis: redisService,
+    analyzer: analyzerService,
+    api: apiService,
+    frontend: frontendService,
+    prometheus: prometheusService,
+    grafana: grafanaService,
+    nginx: nginxService,
+};
+
+/** The eight services, each through the shared workload builder, plus the edge's LoadBalancer and the migration Job. */
+export class Services extends pulumi.ComponentResource {
+    /** `host:port` inside the cluster, per service and port name. */
+    public readonly endpoints: Record<string, string>;
+
+    constructor(name: string, args: ServicesArgs, opts: pulumi.ComponentResourceOptions & { provider: k8s.Provider }) {
+        super("nsip:services:Services", name, {}, opts);
+        const { context: ctx } = args;
+        const child = { parent: this, provider: opts.provider, dependsOn: args.dependsOn };
+        const peers: PeerSelectors = {
+            pod: (peer) => selectorLabels({ name: peer, instance: args.instance }),
+            kubeApiCidrs: args.kubeApiCidrs,
+        };
+
+        const build = (service: ServiceName, extraDependsOn: pulumi.Resource[] = []): Workload => {
+            const def = definitions[service](ctx);
+            const spec = { ...def.spec, podAnnotations: { ...def.spec.podAnnotations }, volumes: [...(def.spec.volumes ?? [])] };
+            const labels = recommendedLabels({ name: spec.name, component: spec.component, instance: args.instance, version: spec.version });
+
+            if (def.configFiles) {
+                const configMap = new k8s.core.v1.ConfigMap(
+                    `${name}-${service}-config`,
+                    { metadata: { name: `${service}-config`, namespace: args.namespace, labels }, data: def.configFiles },
+                    child,
+                );
+                spec.volumes.push({ name: CONFIG_VOLUME, configMap: { name: configMap.metadata.name } });
+                // subPath mounts never see ConfigMap updates: a checksum in the pod template rolls the pods instead.
+                spec.podAnnotations["nsip.dev/config-checksum"] = checksum(def.configFiles);
+            }
+            if (def.envConfig) {
+                const envMap = new k8s.core.v1.ConfigMap(
+                    `${name}-${service}-env`,
+                    { metadata: { name: `${service}-env`, namespace: args.namespace, labels }, data: def.envConfig },
+                    child,
+                );
+                const [main, ...sidecars] = spec.containers;
+                spec.containers = [{ ...main, envFrom: [{ configMapRef: { name: envMap.metadata.name } }] }, ...sidecars];
+                spec.podAnnotations["nsip.dev/env-checksum"] = checksum(def.envConfig);
+            }
+            return new Workload(
+                `${name}-${service}`,
+                {
+                    spec: { ...spec, dependsOn: [...(spec.dependsOn ?? []), ...extraDependsOn] },
+                    namespace: args.namespace,
+                    instance: args.instance,
+                    hardening: args.hardening,
+                    traffic: trafficTable,
+                    peers,
+                },
+                { ...child, dependsOn: [...args.dependsOn, ...extraDependsOn] },
+            );
+        };
+
+        const postgres = build("postgres");
+        build("redis");
+        build("analyzer");
+        const migrations = new MigrationJob(
+            `${name}-migrations`,
+            {
+                namespace: args.namespace,
+                namespaceName: ctx.namespace,
+                instance: args.instance,
+                version: ctx.config.images.version,
+                image: ctx.images.api,
+                hardening: args.hardening,
+                resources: ctx.config.services.api.resources,
+                networkPolicy: workloadPolicySpec("migrations", trafficTable, peers),
+            },
+            { ...child, dependsOn: [...args.dependsOn, postgres] },
+        );
+        build("api", [migrations]);
+        build("frontend");
+        new PrometheusRbac(`${name}-prometheus-rbac`, { namespace: args.namespace, instance: args.instance, version: ctx.config.images.version }, child);
+        build("prometheus");
+        build("grafana");
+        build("nginx");
+
+        const shape = edgeServiceShape(ctx.edge, ctx.config.edge.tlsCertificateArn);
+        new k8s.core.v1.Service(
+            `${name}-edge`,
+            {
+                metadata: {
+                    name: "nginx-public",
+                    namespace: args.namespace,
+                    labels: recommendedLabels({ name: "nginx", component: "edge", instance: args.instance, version: ctx.config.images.version }),
+                    annotations: shape.annotations,
+                },
+                spec: {
+                    type: "LoadBalancer",
+                    // Keeps the client's address, which the edge's per-client rate limit is keyed on.
+                    externalTrafficPolicy: "Local",
+                    selector: selectorLabels({ name: "nginx", instance: args.instance }),
+                    ports: shape.ports,
+                },
+            },
+            // An NLB takes minutes to report its address.
+            { ...child, customTimeouts: { create: "15m" } },
+        );
+
+        const at = (service: string, port: number) => `${serviceHost(service, ctx.namespace)}:${port}`;
+        this.endpoints = {
+            api: at("api", ports.api.http),
+            analyzer: at("analyzer", ports.analyzer.http),
+            postgres: at("postgres", ports.postgres.sql),
+            redis: at("redis", ports.redis.resp),
+            prometheus: at("prometheus", ports.prometheus.http),
+        };
+        this.registerOutputs({ endpoints: this.endpoints });
+    }
+}
+
+function checksum(files: Record<string, string>): string {
+    const hash = createHash("sha256");
+    for (const key of Object.keys(files).sort()) hash.update(key).update("\0").update(files[key]).update("\0");
+    return hash.digest("hex");
+}

@@ -1,0 +1,136 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { ClusterArgs, createCluster } from "./components/cluster";
+import { AppImages, appNames, resolveBuildContext } from "./components/images";
+import { Platform } from "./components/platform";
+import { Services } from "./components/services";
+import { loadStackConfig } from "./stacks/load";
+import type { StackOutputs } from "./stacks/outputs";
+import type { NsipConfig } from "./stacks/schema";
+
+/** load config -> cluster -> images -> platform -> services -> outputs. */
+export = async function nsip(): Promise<StackOutputs> {
+    // Both throw before anything is registered: a bad stack never half-applies.
+    const config = loadStackConfig();
+    const buildContexts = appNames.map((name) => resolveBuildContext(path.join(__dirname, "apps"), name));
+
+    const stack = pulumi.getStack();
+    const instance = `nsip-${stack}`;
+    const awsProvider = config.cluster.provider === "eks" ? new aws.Provider("aws", { region: config.cluster.region as aws.Region }) : undefined;
+    const cluster = createCluster("nsip", clusterArgs(config), awsProvider ? { providers: { aws: awsProvider } } : undefined);
+
+    const images = new AppImages(
+        "nsip",
+        {
+            contexts: buildContexts,
+            registry: cluster.registry,
+            platform: config.images.platform,
+            registryCache: config.images.registryCache,
+            labels: { version: config.images.version, source: "https://github.com/negative-space-imaging/nsip-platform" },
+        },
+        // No cluster here on purpose: builds overlap cluster creation.
+        awsProvider ? { providers: { aws: awsProvider } } : undefined,
+    );
+
+    const platform = new Platform(
+        "nsip",
+        { namespace: config.namespace, hardening: config.hardening, instance, version: config.images.version, grafanaAdminUser: config.observability.grafanaAdminUser },
+        { provider: cluster.provider },
+    );
+
+    const publicUrl = publicUrlOf(config);
+    const services = new Services(
+        "nsip",
+        {
+            context: { config, namespace: config.namespace, images: images.digests, storageClassName: cluster.storageClassName, edge: cluster.edge, publicUrl },
+            namespace: platform.namespace,
+            instance,
+            hardening: config.hardening,
+            kubeApiCidrs: config.cluster.provider === "eks" ? [config.cluster.vpcCidr] : ["0.0.0.0/0"],
+            dependsOn: [platform],
+        },
+        { provider: cluster.provider },
+    );
+
+    return {
+        namespace: platform.namespace,
+        publicUrl,
+        grafanaUrl: `${publicUrl}/grafana/`,
+        apiEndpoint: services.endpoints.api,
+        analyzerEndpoint: services.endpoints.analyzer,
+        postgresEndpoint: services.endpoints.postgres,
+        redisEndpoint: services.endpoints.redis,
+        prometheusEndpoint: services.endpoints.prometheus,
+        imageDigests: pulumi.output(images.digests),
+        clusterName: cluster.clusterName,
+        kubeconfig: pulumi.secret(cluster.kubeconfig),
+        ...(cluster.network && cluster.endpoint
+            ? {
+                  vpcId: cluster.network.vpcId,
+                  privateSubnetIds: cluster.network.privateSubnetIds,
+                  publicSubnetIds: cluster.network.publicSubnetIds,
+                  clusterEndpoint: cluster.endpoint,
+              }
+            : {}),
+    };
+};
+
+function clusterArgs(config: NsipConfig): ClusterArgs {
+    const c = config.cluster;
+    switch (c.provider) {
+        case "eks":
+            return {
+                provider: "eks",
+                clusterName: c.name,
+                kubernetesVersion: c.kubernetesVersion,
+                region: c.region,
+                network: { cidrBlock: c.vpcCidr, availabilityZoneCount: c.availabilityZones, natGateways: c.natGateways },
+                publicAccessCidrs: c.publicAccessCidrs,
+                adminPrincipalArns: c.adminPrincipalArns,
+                logRetentionDays: c.logRetentionDays,
+                extraLogTypes: c.extraLogTypes,
+                nodeGroup: c.nodeGroup,
+                registry: {
+                    imageNames: [...appNames],
+                    repositoryPrefix: "nsip",
+                    encryption: "KMS",
+                    untaggedExpiryDays: 7,
+                    keepTaggedImages: 30,
+                    mutableTagPatterns: ["buildcache"],
+                },
+                protectData: config.hardening.protectData,
+            };
+        case "local":
+            return {
+                provider: "local",
+                clusterName: c.name,
+                apiPort: c.apiPort,
+                registryPort: c.registryPort,
+                edgeHostPort: c.edgePort,
+                imageNamespace: "nsip",
+            };
+        case "existing":
+            return {
+                provider: "existing",
+                clusterName: c.name,
+                kubeconfig: c.kubeconfig === undefined ? undefined : pulumi.secret(c.kubeconfig),
+                context: c.context,
+                registry: {
+                    server: c.registry.server,
+                    namespace: c.registry.repositoryPrefix,
+                    username: c.registry.username,
+                    password: c.registry.password === undefined ? undefined : pulumi.secret(c.registry.password),
+                },
+                storageClassName: config.storage.storageClassName,
+            };
+    }
+}
+
+/** The configured host name (https behind TLS), or the loopback port on a laptop; config validation guarantees one. */
+function publicUrlOf(config: NsipConfig): string {
+    const { hostname, tlsCertificateArn } = config.edge;
+    if (hostname) return `${tlsCertificateArn ? "https" : "http"}://${hostname}`;
+    if (config.cluster.provider === "local") return `http://127.0.0.1:${config.cluster.edgePort}`;
+    throw new Error("unreachable: stacks/load.ts requires nsip:edge.hostname outside the local cluster");
+}

@@ -1,0 +1,314 @@
+import { strict as assert } from "assert";
+import { parse as parseYaml } from "yaml";
+import { renderToTemp } from "./support/render-helper";
+import { restrictedViolations } from "./support/pod-security";
+import { bytes, cpuCores, Manifest, manifest, manifestsOf, podTemplates, resourcesOfType } from "./support/rendered";
+
+const eight = ["analyzer", "api", "frontend", "grafana", "nginx", "postgres", "prometheus", "redis"];
+const stateless = ["analyzer", "api", "frontend", "nginx"];
+const statefulSets = ["postgres", "prometheus", "redis"];
+
+const workload = (r: Awaited<ReturnType<typeof renderToTemp>>, name: string): Manifest =>
+    manifestsOf(r).find((m) => ["Deployment", "StatefulSet"].includes(m.kind) && m.metadata.name === name) ??
+    assert.fail(`no workload ${name}`);
+const containerOf = (w: Manifest, name: string): Manifest => w.spec.template.spec.containers.find((c: Manifest) => c.name === name);
+const envOf = (c: Manifest, name: string): Manifest | undefined => (c.env ?? []).find((e: Manifest) => e.name === name);
+
+describe("the eight services", function () {
+    this.timeout(180_000);
+
+    for (const stack of ["dev", "prod"]) {
+        describe(`${stack}: what every workload gets from the shared builder`, () => {
+            it("all eight services run, stateful ones as StatefulSets, the rest as Deployments", async () => {
+                const r = await renderToTemp(stack);
+                const deployments = manifestsOf(r, "Deployment").map((m) => m.metadata.name).sort();
+                const sets = manifestsOf(r, "StatefulSet").map((m) => m.metadata.name).sort();
+                assert.deepEqual(sets, statefulSets);
+                assert.deepEqual(deployments, ["analyzer", "api", "frontend", "grafana", "nginx"]);
+                assert.deepEqual(manifestsOf(r, "ServiceAccount").map((m) => m.metadata.name).sort(), [...eight, "migrations"].sort());
+            });
+
+            it("recommended labels on every object", async () => {
+                for (const m of manifestsOf(await renderToTemp(stack))) {
+                    const labels = m.metadata.labels ?? {};
+                    for (const key of ["name", "instance", "component", "part-of", "version"]) {
+                        assert.ok(labels[`app.kubernetes.io/${key}`], `${m.kind}/${m.metadata.name} lacks app.kubernetes.io/${key}`);
+                    }
+                    assert.equal(labels["app.kubernetes.io/part-of"], "nsip");
+                    assert.equal(labels["app.kubernetes.io/instance"], `nsip-${stack}`);
+                }
+            });
+
+            it("every container: non-root, no privilege escalation, drop ALL, RuntimeDefault seccomp, read-only root", async () => {
+                for (const t of podTemplates(await renderToTemp(stack))) {
+                    assert.equal(t.spec.securityContext.runAsNonRoot, true, t.owner);
+                    assert.notEqual(t.spec.securityContext.runAsUser, 0, t.owner);
+                    assert.notEqual(t.spec.securityContext.runAsGroup, 0, t.owner);
+                    assert.equal(t.spec.securityContext.seccompProfile.type, "RuntimeDefault", t.owner);
+                    for (const c of t.spec.containers) {
+                        const sc = c.securityContext;
+                        assert.equal(sc.allowPrivilegeEscalation, false, `${t.owner}/${c.name}`);
+                        assert.deepEqual(sc.capabilities.drop, ["ALL"], `${t.owner}/${c.name}`);
+                        assert.equal(sc.readOnlyRootFilesystem, true, `${t.owner}/${c.name}`);
+                        assert.equal(sc.seccompProfile.type, "RuntimeDefault", `${t.owner}/${c.name}`);
+                    }
+                }
+            });
+
+            it("writable paths are emptyDirs (or the data volume), mounted where the images write", async () => {
+                const r = await renderToTemp(stack);
+                const mounts = (name: string, container: string) =>
+                    containerOf(workload(r, name), container).volumeMounts.filter((m: Manifest) => !m.readOnly).map((m: Manifest) => m.mountPath).sort();
+                assert.deepEqual(mounts("api", "api"), ["/tmp"]);
+                assert.deepEqual(mounts("analyzer", "analyzer"), ["/dev/shm", "/tmp", "/tmp/prometheus"]);
+                assert.deepEqual(mounts("frontend", "frontend"), ["/tmp"]);
+                assert.deepEqual(mounts("postgres", "postgres"), ["/dev/shm", "/tmp", "/var/lib/postgresql/data", "/var/run/postgresql"]);
+                const volumes = workload(r, "postgres").spec.template.spec.volumes as Manifest[];
+                assert.equal(volumes.find((v) => v.name === "postgres-dev-shm")?.emptyDir.medium, "Memory", "memory-backed /dev/shm");
+                assert.deepEqual(mounts("grafana", "grafana"), ["/tmp", "/var/lib/grafana"]);
+            });
+
+            it("ServiceAccount tokens are off everywhere but prometheus, which is bound to a namespaced Role", async () => {
+                const r = await renderToTemp(stack);
+                for (const t of podTemplates(r)) {
+                    const expected = t.owner === "StatefulSet/prometheus";
+                    assert.equal(t.spec.automountServiceAccountToken, expected, t.owner);
+                    assert.equal(t.spec.serviceAccountName, t.labels["app.kubernetes.io/name"], `${t.owner} runs as its own ServiceAccount`);
+                }
+                const role = manifest(r, "Role", "prometheus-discovery");
+                for (const rule of role.rules) {
+                    assert.deepEqual(rule.verbs, ["get", "list", "watch"]);
+                    assert.ok(!rule.resources.includes("secrets"));
+                }
+                const binding = manifest(r, "RoleBinding", "prometheus-discovery");
+                assert.deepEqual(binding.subjects.map((s: Manifest) => s.name), ["prometheus"]);
+                assert.equal(manifestsOf(r, "ClusterRole").length + manifestsOf(r, "ClusterRoleBinding").length, 0);
+            });
+
+            it("requests and limits for cpu, memory and ephemeral storage on every container", async () => {
+                for (const t of podTemplates(await renderToTemp(stack))) {
+                    for (const c of t.spec.containers) {
+                        for (const kind of ["requests", "limits"]) {
+                            for (const resource of ["cpu", "memory", "ephemeral-storage"]) {
+                                assert.ok(c.resources?.[kind]?.[resource], `${t.owner}/${c.name} lacks ${kind}.${resource}`);
+                            }
+                        }
+                    }
+                }
+            });
+
+            it("readiness and liveness probes that differ, and startup probes on the main containers", async () => {
+                const r = await renderToTemp(stack);
+                for (const t of podTemplates(r).filter((p) => !p.owner.startsWith("Job/"))) {
+                    for (const c of t.spec.containers) {
+                        assert.ok(c.readinessProbe && c.livenessProbe, `${t.owner}/${c.name} lacks probes`);
+                        assert.notDeepEqual(c.readinessProbe, c.livenessProbe, `${t.owner}/${c.name}: liveness must differ from readiness`);
+                    }
+                    assert.ok(t.spec.containers[0].startupProbe, `${t.owner} main container lacks a startup probe`);
+                }
+                assert.deepEqual(containerOf(workload(r, "api"), "api").readinessProbe.httpGet.path, "/ready");
+                assert.deepEqual(containerOf(workload(r, "api"), "api").livenessProbe.httpGet.path, "/health");
+                assert.match(containerOf(workload(r, "postgres"), "postgres").readinessProbe.exec.command.join(" "), /pg_isready/);
+            });
+
+            it("one Service per workload; StatefulSets get a headless one; metrics ports are named `metrics`", async () => {
+                const r = await renderToTemp(stack);
+                for (const name of eight) {
+                    const svc = manifest(r, "Service", name);
+                    if (statefulSets.includes(name)) assert.equal(svc.spec.clusterIP, "None", `${name} headless`);
+                    assert.deepEqual(svc.spec.selector, { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": `nsip-${stack}` });
+                }
+                const metricsPorts = (name: string) => manifest(r, "Service", name).spec.ports.filter((p: Manifest) => p.name === "metrics").map((p: Manifest) => p.port);
+                assert.deepEqual(metricsPorts("api"), [9100]);
+                assert.deepEqual(metricsPorts("analyzer"), [9100]);
+                assert.deepEqual(metricsPorts("postgres"), [9187]);
+                assert.deepEqual(metricsPorts("redis"), [9121]);
+                assert.deepEqual(metricsPorts("nginx"), [9113]);
+            });
+
+            it("the edge LoadBalancer carries traffic ports only, never a metrics port", async () => {
+                const lb = manifest(await renderToTemp(stack), "Service", "nginx-public");
+                assert.equal(lb.spec.type, "LoadBalancer");
+                for (const p of lb.spec.ports) assert.ok([8080, 8090].includes(p.targetPort), `edge port ${p.name} -> ${p.targetPort}`);
+            });
+        });
+    }
+
+    describe("dev: relaxed where the profile says so, and small", () => {
+        it("baseline Pod Security enforced, restricted warned and audited", async () => {
+            const ns = manifest(await renderToTemp("dev"), "Namespace", "nsip");
+            assert.equal(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+            assert.equal(ns.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
+            assert.equal(ns.metadata.labels["pod-security.kubernetes.io/audit"], "restricted");
+        });
+
+        it("one replica, no PDBs, no HPAs, no spreading, nothing protected", async () => {
+            const r = await renderToTemp("dev");
+            for (const name of stateless) assert.equal(workload(r, name).spec.replicas, 1, name);
+            assert.equal(manifestsOf(r, "PodDisruptionBudget").length, 0);
+            assert.equal(manifestsOf(r, "HorizontalPodAutoscaler").length, 0);
+            for (const t of podTemplates(r)) assert.equal(t.spec.topologySpreadConstraints, undefined, t.owner);
+            assert.equal(r.resources.filter((res) => res.protect || res.retainOnDelete).length, 0);
+        });
+
+        it("fits a laptop: all dev pods together request at most 1.5 CPU and 2 GiB", async () => {
+            let cpu = 0;
+            let memory = 0;
+            for (const t of podTemplates(await renderToTemp("dev"))) {
+                for (const c of t.spec.containers) {
+                    cpu += cpuCores(c.resources.requests.cpu);
+                    memory += bytes(c.resources.requests.memory);
+                }
+            }
+            assert.ok(cpu <= 1.5, `dev requests ${cpu} CPU`);
+            assert.ok(memory <= 2 * 2 ** 30, `dev requests ${(memory / 2 ** 30).toFixed(2)} GiB`);
+        });
+
+        it("the edge is plain HTTP without HSTS", async () => {
+            const conf = manifest(await renderToTemp("dev"), "ConfigMap", "nginx-config").data["nginx.conf"] as string;
+            assert.doesNotMatch(conf, /add_header Strict-Transport-Security/);
+            assert.deepEqual(manifest(await renderToTemp("dev"), "Service", "nginx-public").spec.ports.map((p: Manifest) => p.port), [80]);
+        });
+    });
+
+    describe("prod: the hardened profile", () => {
+        it("restricted Pod Security enforced on the namespace", async () => {
+            const ns = manifest(await renderToTemp("prod"), "Namespace", "nsip");
+            assert.equal(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        });
+
+        it("every pod template, Jobs included, passes every Pod Security Standards restricted check", async () => {
+            const templates = podTemplates(await renderToTemp("prod"));
+            assert.ok(templates.some((t) => t.owner.startsWith("Job/")), "the migration Job is checked too");
+            for (const t of templates) assert.deepEqual(restrictedViolations(t.spec), [], t.owner);
+        });
+
+        it("stateless services run at least 2 replicas; api HPA 3-10 at 70% CPU; analyzer HPA", async () => {
+            const r = await renderToTemp("prod");
+            for (const name of ["frontend", "nginx"]) assert.ok(workload(r, name).spec.replicas >= 2, name);
+            const hpa = (name: string) => manifest(r, "HorizontalPodAutoscaler", name).spec;
+            assert.equal(hpa("api").minReplicas, 3);
+            assert.equal(hpa("api").maxReplicas, 10);
+            assert.equal(hpa("api").metrics[0].resource.target.averageUtilization, 70);
+            assert.ok(hpa("analyzer").minReplicas >= 2);
+            assert.equal(workload(r, "api").spec.replicas, undefined, "the HPA owns the api's replica count");
+        });
+
+        it("a PodDisruptionBudget with unhealthyPodEvictionPolicy for every workload", async () => {
+            const r = await renderToTemp("prod");
+            const pdbs = manifestsOf(r, "PodDisruptionBudget");
+            assert.deepEqual(pdbs.map((p) => p.metadata.name).sort(), eight);
+            for (const p of pdbs) assert.equal(p.spec.unhealthyPodEvictionPolicy, "AlwaysAllow");
+        });
+
+        it("stateless pods spread over zones with host anti-affinity", async () => {
+            const r = await renderToTemp("prod");
+            for (const name of stateless) {
+                const spec = workload(r, name).spec.template.spec;
+                assert.equal(spec.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone", name);
+                assert.equal(spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey, "kubernetes.io/hostname", name);
+            }
+        });
+
+        it("zero-downtime rollouts: maxUnavailable 0, maxSurge 1, preStop sleep shorter than the grace period", async () => {
+            const r = await renderToTemp("prod");
+            for (const d of manifestsOf(r, "Deployment")) {
+                assert.deepEqual(d.spec.strategy.rollingUpdate, { maxUnavailable: 0, maxSurge: 1 }, d.metadata.name);
+                const spec = d.spec.template.spec;
+                for (const c of spec.containers) assert.ok(c.lifecycle.preStop.sleep.seconds < spec.terminationGracePeriodSeconds, `${d.metadata.name}/${c.name}`);
+            }
+        });
+
+        it("data is protected: PVCs are protect + retainOnDelete", async () => {
+            const r = await renderToTemp("prod");
+            const pvcs = resourcesOfType(r, "kubernetes:core/v1:PersistentVolumeClaim");
+            assert.equal(pvcs.length, 3);
+            for (const pvc of pvcs) assert.ok(pvc.protect && pvc.retainOnDelete, pvc.name);
+            const kms = resourcesOfType(r, "aws:kms/key:Key");
+            const ecr = resourcesOfType(r, "aws:ecr/repository:Repository");
+            const logs = resourcesOfType(r, "aws:cloudwatch/logGroup:LogGroup");
+            for (const res of [...kms, ...ecr, ...logs]) assert.ok(res.protect && res.retainOnDelete, `${res.type} ${res.name}`);
+            assert.equal(ecr.length, 3);
+        });
+
+        it("the edge: NLB terminating TLS with the ACM certificate, port 80 to the redirect listener, HSTS on", async () => {
+            const r = await renderToTemp("prod");
+            const lb = manifest(r, "Service", "nginx-public");
+            assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-type"], "nlb");
+            assert.match(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"], /^arn:aws:acm:/);
+            assert.deepEqual(lb.spec.ports.map((p: Manifest) => `${p.port}->${p.targetPort}`).sort(), ["443->8080", "80->8090"]);
+            assert.match(manifest(r, "ConfigMap", "nginx-config").data["nginx.conf"], /add_header Strict-Transport-Security/);
+        });
+    });
+
+    describe("service specifics", () => {
+        it("postgres: password from the Secret, PVC, exporter sidecar, pg_isready probes", async () => {
+            const r = await renderToTemp("prod");
+            const pg = workload(r, "postgres");
+            const main = containerOf(pg, "postgres");
+            assert.deepEqual(envOf(main, "POSTGRES_PASSWORD")?.valueFrom.secretKeyRef, { name: "postgres-credentials", key: "password" });
+            assert.ok(containerOf(pg, "postgres-exporter"));
+            const claim = pg.spec.template.spec.volumes.find((v: Manifest) => v.name === "data").persistentVolumeClaim.claimName;
+            assert.equal(manifest(r, "PersistentVolumeClaim", claim).spec.resources.requests.storage, "50Gi");
+        });
+
+        it("redis: AOF everysec, maxmemory 256mb allkeys-lru, requirepass from the Secret (not in the ConfigMap)", async () => {
+            const r = await renderToTemp("dev");
+            const conf = manifest(r, "ConfigMap", "redis-config").data["redis.conf"] as string;
+            for (const line of ["appendonly yes", "appendfsync everysec", "maxmemory 256mb", "maxmemory-policy allkeys-lru"]) assert.ok(conf.split("\n").includes(line), line);
+            assert.doesNotMatch(conf, /requirepass/);
+            assert.match(conf, /^include \/etc\/redis\/auth\/auth\.conf$/m);
+            assert.ok(containerOf(workload(r, "redis"), "redis-exporter"));
+        });
+
+        it("api: env from a ConfigMap plus secretKeyRefs; migrations run as a Job the api waits for", async () => {
+            const r = await renderToTemp("prod");
+            const api = containerOf(workload(r, "api"), "api");
+            assert.deepEqual(api.envFrom, [{ configMapRef: { name: "api-env" } }]);
+            assert.equal(manifest(r, "ConfigMap", "api-env").data.METRICS_PORT, "9100");
+            assert.equal(envOf(api, "JWT_SECRET")?.valueFrom.secretKeyRef.name, "api-jwt");
+            assert.equal(envOf(api, "PGPASSWORD")?.valueFrom.secretKeyRef.name, "postgres-credentials");
+
+            const job = manifestsOf(r, "Job")[0];
+            assert.deepEqual(job.spec.template.spec.containers[0].command, ["node", "dist/migrate.js"]);
+            assert.equal(job.spec.template.spec.containers[0].image, api.image, "same image as the api");
+            const jobResource = resourcesOfType(r, "kubernetes:batch/v1:Job")[0];
+            const apiDeployment = r.resources.find((res) => res.type === "kubernetes:apps/v1:Deployment" && res.name.endsWith("-api-deployment"))!;
+            assert.ok(apiDeployment.dependencies.includes(jobResource.urn), "the api rollout waits for the migration Job");
+        });
+
+        it("analyzer: gunicorn workers from config, memory-backed worker and multiprocess dirs", async () => {
+            const r = await renderToTemp("prod");
+            assert.equal(manifest(r, "ConfigMap", "analyzer-env").data.GUNICORN_WORKERS, "4");
+            assert.equal(manifest(r, "ConfigMap", "analyzer-env").data.PROMETHEUS_MULTIPROC_DIR, "/tmp/prometheus");
+            const vols = workload(r, "analyzer").spec.template.spec.volumes as Manifest[];
+            assert.deepEqual(vols.filter((v) => v.emptyDir?.medium === "Memory").length, 2);
+        });
+
+        it("prometheus: 15 s scrapes, retention 30 d in prod and 7 d in dev, on a PVC", async () => {
+            const prodArgs = containerOf(workload(await renderToTemp("prod"), "prometheus"), "prometheus").args as string[];
+            const devArgs = containerOf(workload(await renderToTemp("dev"), "prometheus"), "prometheus").args as string[];
+            assert.ok(prodArgs.includes("--storage.tsdb.retention.time=30d"));
+            assert.ok(devArgs.includes("--storage.tsdb.retention.time=7d"));
+            const config = parseYaml(manifest(await renderToTemp("prod"), "ConfigMap", "prometheus-config").data["prometheus.yml"]);
+            assert.equal(config.global.scrape_interval, "15s");
+        });
+
+        it("grafana: admin password from the Secret, datasource and dashboards provisioned, served under /grafana/, anonymous off", async () => {
+            const r = await renderToTemp("prod");
+            const g = containerOf(workload(r, "grafana"), "grafana");
+            assert.equal(envOf(g, "GF_SECURITY_ADMIN_PASSWORD")?.valueFrom.secretKeyRef.name, "grafana-admin");
+            const data = manifest(r, "ConfigMap", "grafana-config").data;
+            assert.match(data["grafana.ini"], /serve_from_sub_path\s*=\s*true/);
+            assert.match(data["grafana.ini"], /\[auth\.anonymous\]\s*\nenabled\s*=\s*false/);
+            assert.equal(parseYaml(data["datasources.yaml"]).datasources[0].type, "prometheus");
+            for (const file of ["system-overview.json", "api-performance.json", "database-statistics.json"]) assert.ok(JSON.parse(data[file]).panels.length > 0, file);
+        });
+
+        it("images are referenced by digest, never by a moving tag", async () => {
+            const r = await renderToTemp("prod");
+            for (const name of ["api", "analyzer", "frontend"]) assert.match(containerOf(workload(r, name), name).image, /@sha256:[0-9a-f]{64}$/, name);
+            for (const t of podTemplates(r)) for (const c of t.spec.containers) assert.doesNotMatch(c.image, /:latest$|^[^:@]+$/, `${t.owner}/${c.name}`);
+        });
+    });
+});
