@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Hardening } from "../../stacks/schema";
 import { platformLabels } from "../workload/labels";
+import { allowDnsSpec, defaultDenySpec } from "../workload/network-policy";
 
 export interface PlatformArgs {
     namespace: string;
@@ -54,6 +55,16 @@ export class Platform extends pulumi.ComponentResource {
             child,
         );
         this.namespace = ns.metadata.name;
+
+        // Nothing moves unless a policy allows it: each workload's own policy then opens its rows of the traffic table.
+        const policy = (id: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-${id}`,
+                { metadata: { name: id, namespace: this.namespace, labels: platformLabels(args.instance, args.version) }, spec },
+                child,
+            );
+        policy("default-deny", defaultDenySpec);
+        policy("allow-dns", allowDnsSpec);
 
         const password = (id: string, length: number) =>
             new random.RandomPassword(`${name}-${id}`, { length, special: false }, { parent: this }).result;
