@@ -1,0 +1,150 @@
+import { strict as assert } from "assert";
+import { renderToTemp } from "./support/render-helper";
+import { dependencyClosure, resourcesOfType } from "./support/rendered";
+
+const IMAGE = "docker:index/image:Image";
+
+describe("the program graph", function () {
+    this.timeout(180_000);
+
+    for (const stack of ["dev", "prod"]) {
+        describe(stack, () => {
+            it("builds the three application images, content-tagged, never `latest`", async () => {
+                const images = resourcesOfType(await renderToTemp(stack), IMAGE);
+                assert.equal(images.length, 3);
+                for (const image of images) {
+                    const name = image.inputs.imageName as string;
+                    assert.match(name, /\/nsip\/(api|frontend|analyzer):[0-9a-f]{16}$/, name);
+                    const build = image.inputs.build as Record<string, unknown>;
+                    assert.equal(build.platform, "linux/amd64");
+                    assert.match(build.dockerfile as string, /apps\/(api|frontend|analyzer)\/Dockerfile$/);
+                }
+            });
+
+            it("no image build waits on the cluster (nothing on their dependency path is the cluster, node group or k3s)", async () => {
+                const r = await renderToTemp(stack);
+                const clusterTypes = new Set(["aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", "aws:ec2/vpc:Vpc", "pulumi:providers:kubernetes"]);
+                const k3s = r.resources.filter((res) => res.type === "docker:index/container:Container" && /k3s/.test(res.name)).map((res) => res.urn);
+                const byUrn = new Map(r.resources.map((res) => [res.urn, res]));
+                for (const image of resourcesOfType(r, IMAGE)) {
+                    const upstream = [...dependencyClosure(r, image.urn)];
+                    const offending = upstream.filter((urn) => clusterTypes.has(byUrn.get(urn)?.type ?? "") || k3s.includes(urn));
+                    assert.deepEqual(offending, [], `${image.name} waits on the cluster`);
+                    assert.ok(upstream.length > 0, `${image.name} waits on its registry`);
+                }
+            });
+
+            it("every Kubernetes resource goes through one explicit provider", async () => {
+                const r = await renderToTemp(stack);
+                const providers = resourcesOfType(r, "pulumi:providers:kubernetes");
+                assert.equal(providers.length, 1);
+                assert.equal(providers[0].inputs.enableServerSideApply, "true");
+                for (const res of r.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:"))) {
+                    assert.equal(res.provider, providers[0].urn, `${res.type} ${res.name}`);
+                }
+            });
+
+            it("generated secrets come from @pulumi/random and are exported only as secrets", async () => {
+                const r = await renderToTemp(stack);
+                assert.equal(resourcesOfType(r, "random:index/randomPassword:RandomPassword").length, 4);
+                assert.equal(r.outputs.kubeconfig.secret, true);
+                for (const [name, output] of Object.entries(r.outputs)) {
+                    if (!output.secret) assert.doesNotMatch(JSON.stringify(output.value), /password|BEGIN .*PRIVATE KEY/i, name);
+                }
+            });
+
+            it("exports the public outputs contract", async () => {
+                const { outputs } = await renderToTemp(stack);
+                for (const key of ["namespace", "publicUrl", "grafanaUrl", "apiEndpoint", "analyzerEndpoint", "postgresEndpoint", "redisEndpoint", "prometheusEndpoint", "imageDigests", "clusterName", "kubeconfig"]) {
+                    assert.ok(key in outputs, `missing output ${key}`);
+                }
+                assert.equal(outputs.apiEndpoint.value, "api.nsip.svc.cluster.local:3000");
+                assert.equal(outputs.postgresEndpoint.value, "postgres.nsip.svc.cluster.local:5432");
+                assert.equal(outputs.grafanaUrl.value, `${outputs.publicUrl.value}/grafana/`);
+                const digests = outputs.imageDigests.value as Record<string, string>;
+                assert.deepEqual(Object.keys(digests).sort(), ["analyzer", "api", "frontend"]);
+                for (const ref of Object.values(digests)) assert.match(ref, /@sha256:[0-9a-f]{64}$/);
+            });
+        });
+    }
+
+    describe("dev: local cluster", () => {
+        it("k3s and a registry as containers on a private network, published on 127.0.0.1 only", async () => {
+            const r = await renderToTemp("dev");
+            const containers = resourcesOfType(r, "docker:index/container:Container");
+            assert.equal(containers.length, 2);
+            assert.equal(resourcesOfType(r, "docker:index/network:Network").length, 1);
+            for (const c of containers) {
+                for (const port of (c.inputs.ports as { ip?: string }[]) ?? []) assert.equal(port.ip, "127.0.0.1", c.name);
+            }
+            assert.equal(r.outputs.publicUrl.value, "http://127.0.0.1:8080");
+            assert.equal(resourcesOfType(r, "aws:eks/cluster:Cluster").length, 0);
+        });
+    });
+
+    describe("prod: EKS", () => {
+        it("Secrets encrypted with a rotating KMS key, control-plane logs kept 90 days", async () => {
+            const r = await renderToTemp("prod");
+            const [cluster] = resourcesOfType(r, "aws:eks/cluster:Cluster");
+            const [key] = resourcesOfType(r, "aws:kms/key:Key");
+            assert.equal(key.inputs.enableKeyRotation, true);
+            const encryption = cluster.inputs.encryptionConfig as { resources: string[] };
+            assert.deepEqual(encryption.resources, ["secrets"]);
+            assert.deepEqual([...(cluster.inputs.enabledClusterLogTypes as string[])].sort(), ["api", "audit", "authenticator"]);
+            const [logGroup] = resourcesOfType(r, "aws:cloudwatch/logGroup:LogGroup");
+            assert.equal(logGroup.inputs.retentionInDays, 90);
+            assert.ok(cluster.dependencies.includes(logGroup.urn));
+        });
+
+        it("authentication mode API with an access entry per admin; CIDR-limited public endpoint", async () => {
+            const r = await renderToTemp("prod");
+            const [cluster] = resourcesOfType(r, "aws:eks/cluster:Cluster");
+            assert.equal((cluster.inputs.accessConfig as { authenticationMode: string }).authenticationMode, "API");
+            const vpc = cluster.inputs.vpcConfig as { endpointPrivateAccess: boolean; publicAccessCidrs: string[] };
+            assert.equal(vpc.endpointPrivateAccess, true);
+            assert.deepEqual(vpc.publicAccessCidrs, ["203.0.113.0/24"]);
+            const entries = resourcesOfType(r, "aws:eks/accessEntry:AccessEntry");
+            assert.deepEqual(entries.map((e) => e.inputs.principalArn), ["arn:aws:iam::123456789012:role/platform-admin"]);
+        });
+
+        it("nodes on a launch template with IMDSv2 required and hop limit 1; vpc-cni enforces network policy", async () => {
+            const r = await renderToTemp("prod");
+            const [template] = resourcesOfType(r, "aws:ec2/launchTemplate:LaunchTemplate");
+            const metadata = template.inputs.metadataOptions as { httpTokens: string; httpPutResponseHopLimit: number };
+            assert.equal(metadata.httpTokens, "required");
+            assert.equal(metadata.httpPutResponseHopLimit, 1);
+            const addons = resourcesOfType(r, "aws:eks/addon:Addon");
+            assert.deepEqual(addons.map((a) => a.inputs.addonName).sort(), ["amazon-cloudwatch-observability", "aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
+            const cni = addons.find((a) => a.inputs.addonName === "vpc-cni")!;
+            assert.equal(JSON.parse(cni.inputs.configurationValues as string).enableNetworkPolicy, "true");
+        });
+
+        it("one ECR repository per image: scan on push, immutable tags but the build cache, lifecycle policy", async () => {
+            const r = await renderToTemp("prod");
+            const repos = resourcesOfType(r, "aws:ecr/repository:Repository");
+            assert.equal(repos.length, 3);
+            for (const repo of repos) {
+                assert.equal((repo.inputs.imageScanningConfiguration as { scanOnPush: boolean }).scanOnPush, true);
+                assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE_WITH_EXCLUSION");
+                assert.deepEqual(repo.inputs.imageTagMutabilityExclusionFilters, [{ filter: "buildcache", filterType: "WILDCARD" }]);
+            }
+            assert.equal(resourcesOfType(r, "aws:ecr/lifecyclePolicy:LifecyclePolicy").length, 3);
+        });
+
+        it("registry build cache: each image pulls and refreshes its :buildcache tag", async () => {
+            const r = await renderToTemp("prod");
+            for (const image of resourcesOfType(r, IMAGE)) {
+                const build = image.inputs.build as { cacheFrom: { images: string[] }; args: Record<string, string> };
+                assert.match(build.cacheFrom.images[0], /:buildcache$/);
+                assert.equal(build.args.BUILDKIT_INLINE_CACHE, "1");
+            }
+            assert.equal(resourcesOfType(r, "docker:index/registryImage:RegistryImage").length, 3);
+        });
+
+        it("exports the VPC, subnets and cluster endpoint", async () => {
+            const { outputs } = await renderToTemp("prod");
+            for (const key of ["vpcId", "privateSubnetIds", "publicSubnetIds", "clusterEndpoint"]) assert.ok(key in outputs, key);
+            assert.equal(outputs.publicUrl.value, "https://nsip.example.com");
+        });
+    });
+});
