@@ -168,6 +168,10 @@ const RESOURCE_MOCKS: Record<string, ResourceMock> = {
         id: `sha256:${ctx.hash()}`,
         outputs: { sha256Digest: `sha256:${ctx.hash()}` },
     }),
+    "docker:index/tag:Tag": (ctx) => ({
+        id: `${String(ctx.inputs["sourceImage"])}-${String(ctx.inputs["targetImage"])}`,
+        outputs: { sourceImageId: `sha256:${sha256(String(ctx.inputs["sourceImage"]))}` },
+    }),
     "docker:index/container:Container": (ctx) => ({
         id: ctx.hash(),
         outputs: {
