@@ -40,7 +40,7 @@ suite() {
 }
 
 suite "typecheck (program, tools, tests)" npm run build
-suite "lint (shellcheck, yamllint)" bash -c 'shellcheck tools/*.sh .ci/run && yamllint -s -d relaxed Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml'
+suite "lint (shellcheck, yamllint)" bash -c 'shellcheck tools/*.sh .ci/run && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml'
 suite "program: config, graphs, policies, renderers (mocha)" npm test
 suite "api (mocha, real PostgreSQL + Redis)" npm test --prefix apps/api
 suite "analyzer (pytest, Debian's Python)" bash -c 'cd apps/analyzer && /usr/bin/python3 -m pytest -q'
