@@ -11,12 +11,12 @@ export function summaryTree(resources: ResourceRecord[]): string {
         siblings.push(resource);
         children.set(resource.parent ?? "", siblings);
     }
-    const countBelow = (urn: string): number =>
-        (children.get(urn) ?? []).reduce((total, child) => total + 1 + countBelow(child.urn), 0);
+    // A node counts itself, as `pulumi preview` counts components and the stack among the resources to create.
+    const count = (urn: string): number => (children.get(urn) ?? []).reduce((total, child) => total + count(child.urn), 1);
 
     const lines: string[] = [];
     const visit = (node: ResourceRecord, prefix: string, childPrefix: string): void => {
-        lines.push(`${prefix}${node.name} (${node.type}, ${plural(countBelow(node.urn), "resource")})`);
+        lines.push(`${prefix}${node.name} (${node.type}, ${plural(count(node.urn), "resource")})`);
         const below = children.get(node.urn) ?? [];
         const components = below.filter((child) => !child.custom).sort((a, b) => byKey(a, b));
         const counts = new Map<string, number>();
