@@ -96,13 +96,14 @@ describe("offline render (npm run render)", function () {
         }
 
         it("dependencies include the resources behind Output inputs (a workload waits on the image it runs)", async () => {
-            const { resources } = await renderToTemp("dev");
+            const { resources, outputs } = await renderToTemp("dev");
             const images = new Set(resources.filter((r) => r.type === "docker:index/image:Image").map((r) => r.urn));
-            assert.ok(images.size > 0, "dev builds images");
-            const runningDigests = resources.filter((r) => r.type.startsWith("kubernetes:apps/") && JSON.stringify(r.inputs).includes("@sha256:"));
-            assert.ok(runningDigests.length > 0, "some workload runs an image by digest");
-            for (const workload of runningDigests) {
-                assert.ok(workload.dependencies.some((urn) => images.has(urn)), `${workload.urn} does not depend on any docker Image`);
+            const digests = Object.values(outputs["imageDigests"]?.value as Record<string, string>);
+            assert.equal(digests.length, images.size, "one digest output per built image");
+            const running = resources.filter((r) => r.type.startsWith("kubernetes:") && digests.some((digest) => JSON.stringify(r.inputs).includes(digest)));
+            assert.ok(running.length >= images.size, "every built image runs somewhere");
+            for (const workload of running) {
+                assert.ok(workload.dependencies.some((urn) => images.has(urn)), `${workload.urn} runs a built image but does not depend on it`);
             }
         });
 
