@@ -119,7 +119,7 @@ def _to_grayscale(image: Image.Image) -> Image.Image:
         # 16-bit grayscale PNG: Pillow's own conversion to "L" clips instead of
         # scaling in older releases, so scale 0..65535 -> 0..255 here.
         values = np.clip(np.asarray(image, dtype=np.int64), 0, 65535)
-        return Image.fromarray(((values * 255 + 32767) // 65535).astype(np.uint8), "L")
+        return Image.fromarray(((values * 255 + 32767) // 65535).astype(np.uint8))
     if "A" in image.getbands() or "transparency" in image.info:
         rgba = image.convert("RGBA")
         canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))

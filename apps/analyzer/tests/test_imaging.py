@@ -55,7 +55,7 @@ class TestFormats:
     def test_transparent_pixels_are_white_canvas(self):
         rgba = np.zeros((4, 4, 4), dtype=np.uint8)  # black, fully transparent
         rgba[0, 0] = (0, 0, 0, 255)  # one opaque black pixel
-        gray = decode_grayscale(encode(Image.fromarray(rgba, "RGBA"), "PNG"), "image/png", LIMIT)
+        gray = decode_grayscale(encode(Image.fromarray(rgba), "PNG"), "image/png", LIMIT)
         expected = np.full((4, 4), 255, dtype=np.uint8)
         expected[0, 0] = 0
         assert np.array_equal(gray, expected)
@@ -68,7 +68,7 @@ class TestFormats:
 
     def test_sixteen_bit_png_is_scaled_not_clipped(self):
         values = np.array([[0, 257, 32896, 65535]], dtype=np.uint16)
-        data = encode(Image.fromarray(values, "I;16"), "PNG")
+        data = encode(Image.fromarray(values), "PNG")
         assert decode_grayscale(data, "image/png", LIMIT).tolist() == [[0, 1, 128, 255]]
 
     @pytest.mark.parametrize("orientation", range(1, 9))
