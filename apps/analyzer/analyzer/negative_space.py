@@ -1,6 +1,6 @@
 """Negative-space metrics of an 8-bit grayscale image, computed with numpy.
 
-Definitions (the API contract documents these too):
+Definitions (README.md documents them for the API's users):
 
 * threshold: Otsu's threshold t, the smallest t in 0..254 that maximises the
   between-class variance of the two classes {gray <= t} and {gray > t}.
