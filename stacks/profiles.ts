@@ -36,7 +36,8 @@ export function profileDefaults(env: Environment): Defaults {
             analyzer: {
                 replicas: pick(1, 2),
                 workers: pick(2, 4),
-                resources: pick(resources("100m", "256Mi", "1", "512Mi"), resources("500m", "1Gi", "2", "2Gi")),
+                // Each worker may hold a 40-megapixel decode (~300 MB) at once.
+                resources: pick(resources("100m", "256Mi", "1", "1Gi"), resources("500m", "1Gi", "2", "2Gi")),
                 autoscaling: pick(undefined, { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 70 }),
             },
             grafana: { resources: pick(resources("50m", "128Mi", "250m", "256Mi"), resources("100m", "192Mi", "500m", "384Mi")) },
