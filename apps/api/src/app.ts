@@ -1,0 +1,70 @@
+import cors from "cors";
+import express, { type Express } from "express";
+import { rateLimit } from "express-rate-limit";
+import type { AnalyzerClient } from "./analyzer.js";
+import type { AnalysisCache } from "./cache.js";
+import type { Config } from "./config.js";
+import type { CursorCodec } from "./cursor.js";
+import type { AnalysisStore } from "./db.js";
+import { errorBody } from "./errors.js";
+import type { Lifecycle } from "./lifecycle.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+import { connectionDraining, errorHandler, notFound, requestLogging, requestMetrics } from "./middleware.js";
+import { analysesRoutes } from "./routes/analyses.js";
+import { healthRoutes } from "./routes/health.js";
+
+export interface AppDeps {
+  config: Pick<Config, "MAX_UPLOAD_BYTES" | "CORS_ORIGINS" | "RATE_LIMIT_PER_MINUTE">;
+  logger: Logger;
+  store: AnalysisStore;
+  cache: AnalysisCache;
+  analyzer: AnalyzerClient;
+  cursors: CursorCodec;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  // Clients reach us through the nginx edge: believe X-Forwarded-For only from private peers, so the
+  // rate limit keys on the real client rather than on nginx.
+  app.set("trust proxy", "loopback, linklocal, uniquelocal");
+
+  app.use(requestLogging(deps.logger));
+  app.use(requestMetrics(deps.metrics));
+  app.use(connectionDraining(deps.lifecycle));
+
+  // Probes sit before CORS and the rate limit: kubelet must never be throttled.
+  app.use(healthRoutes(deps));
+
+  app.use(
+    "/api",
+    cors({ origin: deps.config.CORS_ORIGINS.length > 0 ? deps.config.CORS_ORIGINS : false, exposedHeaders: ["X-Request-Id", "Location"] }),
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.config.RATE_LIMIT_PER_MINUTE,
+      standardHeaders: "draft-8",
+      legacyHeaders: false,
+      handler: (_req, res) => {
+        res.status(429).json(errorBody("RATE_LIMITED", "too many requests, slow down"));
+      },
+    }),
+  );
+  app.use(
+    analysesRoutes({
+      maxUploadBytes: deps.config.MAX_UPLOAD_BYTES,
+      store: deps.store,
+      cache: deps.cache,
+      analyzer: deps.analyzer,
+      cursors: deps.cursors,
+      metrics: deps.metrics,
+    }),
+  );
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}
