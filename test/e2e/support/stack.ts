@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startPostgres, startRedis, type PostgresInstance, type RedisInstance } from "../../../tools/testenv";
@@ -94,7 +94,11 @@ export class Stack {
         logDir: this.logDir,
       }),
     );
-    const frontend = this.track(startFrontendNginx({ port: frontendPort, htmlDir: path.join(REPO, "apps/frontend/dist"), workDir: this.workDir, logDir: this.logDir }));
+    // A copy in our world-readable work dir: the unprivileged nginx user may not be able to reach the
+    // checkout (a clone under a 0700 temp dir, as in CI).
+    const htmlDir = path.join(this.workDir, "html");
+    cpSync(path.join(REPO, "apps/frontend/dist"), htmlDir, { recursive: true });
+    const frontend = this.track(startFrontendNginx({ port: frontendPort, htmlDir, workDir: this.workDir, logDir: this.logDir }));
     const edge = this.track(
       startEdgeNginx({
         ports: { http: edgePort, redirect: edgeRedirectPort, stubStatus: edgeStubStatusPort },
