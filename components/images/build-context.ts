@@ -40,7 +40,9 @@ function hashContext(context: string): string {
     const ignoreFile = path.join(context, ".dockerignore");
     const rules = ignore().add(fs.existsSync(ignoreFile) ? fs.readFileSync(ignoreFile, "utf8").split(/\r?\n/) : []);
     const hash = createHash("sha256");
-    for (const file of listFiles(context).filter((f) => !rules.ignores(f))) {
+    // Docker always sends the Dockerfile and .dockerignore, even when they ignore themselves.
+    const alwaysSent = new Set(["Dockerfile", ".dockerignore"]);
+    for (const file of listFiles(context).filter((f) => alwaysSent.has(f) || !rules.ignores(f))) {
         hash.update(file).update("\0").update(fs.readFileSync(path.join(context, file))).update("\0");
     }
     return hash.digest("hex").slice(0, 16);
