@@ -125,7 +125,7 @@ export class Workload extends pulumi.ComponentResource {
 
         new k8s.networking.v1.NetworkPolicy(
             `${name}-netpol`,
-            { metadata: metadata(spec.name), spec: workloadPolicySpec(spec.name as never, args.traffic, args.peers) },
+            { metadata: metadata(spec.name), spec: workloadPolicySpec(spec.name, args.traffic, args.peers) },
             child,
         );
 

@@ -5,8 +5,8 @@ type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type PolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
 export interface PeerSelectors {
-    /** Pod labels that identify an in-namespace peer. */
-    pod(peer: Peer): Record<string, string>;
+    /** Pod labels that identify an in-namespace peer (a workload's name). */
+    pod(peer: string): Record<string, string>;
     /** CIDRs the Kubernetes API server answers on (the VPC on EKS, anywhere elsewhere). */
     kubeApiCidrs: string[];
 }
@@ -17,7 +17,7 @@ const ANYWHERE = "0.0.0.0/0";
  * One workload's NetworkPolicy: exactly the flows of the traffic table that start or end at it.
  * Together with the namespace's default deny, nothing else gets in or out (DNS is a namespace-wide policy).
  */
-export function workloadPolicySpec(name: Peer, table: readonly Flow[], peers: PeerSelectors): NetworkPolicySpec {
+export function workloadPolicySpec(name: string, table: readonly Flow[], peers: PeerSelectors): NetworkPolicySpec {
     const toPeer = (peer: Peer): PolicyPeer[] => {
         if (peer === "outside") return [{ ipBlock: { cidr: ANYWHERE } }];
         if (peer === "kube-api") return peers.kubeApiCidrs.map((cidr) => ({ ipBlock: { cidr } }));
