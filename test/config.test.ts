@@ -72,6 +72,7 @@ describe("stack config", () => {
         it("an existing cluster with a secret kubeconfig is accepted", () => {
             const raw = withOverrides("dev", {
                 "nsip:cluster": { provider: "existing", kubeconfig: "apiVersion: v1", registry: { server: "registry.example.com", repositoryPrefix: "team/nsip" } },
+                "nsip:edge": { hostname: "nsip.dev.example.com" },
             });
             const config = parseStackConfig(raw, { stack: "dev", secretKeys: ["nsip:cluster"] });
             assert.equal(config.cluster.provider, "existing");
@@ -99,6 +100,7 @@ describe("stack config", () => {
         { name: "a node group whose desired size is outside min..max", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 9, maxSize: 6, diskSizeGiB: 50 } } }), expect: [/^nsip:cluster\.nodeGroup\.desiredSize: expected minSize <= desiredSize <= maxSize/] },
         { name: "a kubeconfig in plain text", stack: "dev", raw: () => withOverrides("dev", { "nsip:cluster": { provider: "existing", kubeconfig: "apiVersion: v1", registry: { server: "r.example.com", repositoryPrefix: "nsip" } } }), expect: [/^nsip:cluster\.kubeconfig: must be set as a secret/] },
         { name: "an existing cluster with neither kubeconfig nor context", stack: "dev", raw: () => withOverrides("dev", { "nsip:cluster": { provider: "existing", registry: { server: "r.example.com", repositoryPrefix: "nsip" } } }), expect: [/^nsip:cluster\.kubeconfig: set kubeconfig .* or context/] },
+        { name: "a non-local cluster without a public host name", stack: "dev", raw: () => withOverrides("dev", { "nsip:cluster": { provider: "existing", context: "team", registry: { server: "r.example.com", repositoryPrefix: "nsip" } } }), expect: [/^nsip:edge\.hostname: required on an "existing" cluster/] },
         { name: "a local-cluster key on an EKS cluster", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { apiPort: 6443 } }), expect: [/^nsip:cluster\.apiPort: unknown key/] },
         { name: "a bad Redis eviction policy", stack: "dev", raw: () => withOverrides("dev", { "nsip:redis": { maxmemoryPolicy: "random" } }), expect: [/^nsip:redis\.maxmemoryPolicy: .*"random"/] },
         { name: "a CORS origin that is not a URL", stack: "dev", raw: () => withOverrides("dev", { "nsip:api": { corsOrigins: ["example"] } }), expect: [/^nsip:api\.corsOrigins\[0\]: .*"example"/] },
