@@ -243,7 +243,8 @@ export function renderEdgeNginxConf(args: EdgeNginxArgs): string {
         "# Rendered by components/services/nginx/nginx-conf.ts. Do not edit by hand.",
         `worker_processes ${args.workerProcesses ?? 2};`,
         `pid ${dir}/nginx.pid;`,
-        "error_log /dev/stderr warn;",
+        // Written to fd 2 directly: unlike /dev/stderr it also works when stderr is a socket.
+        "error_log stderr warn;",
         "",
         block("events {", ["worker_connections 1024;"]),
         "",
