@@ -25,7 +25,7 @@ export interface RenderCliResult {
 
 export interface RenderToTempOptions {
     preview?: boolean;
-    /** Config keys merged over the stack's (written to a --config-file), e.g. `{ "nsip:replicas": 3 }`. */
+    /** Config keys merged over the stack's (written to a --config-file), e.g. `{ "nsip:namespace": "nsip-review" }`. */
     config?: Record<string, unknown>;
 }
 

@@ -9,7 +9,7 @@ export interface RenderOptions {
     stack: string;
     /** A file in the format of Pulumi.<stack>.yaml, merged over the stack's config key by key. */
     configFile?: string;
-    /** Applied after configFile, key by key (`{ "nsip:replicas": 3 }`; `{ secure: "..." }` becomes a placeholder). */
+    /** Applied after configFile, key by key (`{ "nsip:namespace": "nsip-review" }`; `{ secure: "..." }` becomes a placeholder). */
     configOverrides?: Record<string, unknown>;
     /** Run as `pulumi preview`: computed outputs stay unknown. */
     preview?: boolean;
