@@ -18,6 +18,7 @@ import { ports, ServiceName } from "./ports";
 import { prometheusService } from "./prometheus";
 import { PrometheusRbac } from "./prometheus/rbac";
 import { redisService } from "./redis";
+import { thirdPartyImages } from "./third-party-images";
 import { trafficTable } from "./traffic";
 
 export { serviceNames } from "./ports";
@@ -130,7 +131,7 @@ export class Services extends pulumi.ComponentResource {
                 metadata: {
                     name: "nginx-public",
                     namespace: args.namespace,
-                    labels: recommendedLabels({ name: "nginx", component: "edge", instance: args.instance, version: ctx.config.images.version }),
+                    labels: recommendedLabels({ name: "nginx", component: "edge", instance: args.instance, version: thirdPartyImages.edgeNginx.split(":")[1] }),
                     annotations: shape.annotations,
                 },
                 spec: {
