@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { parse as parseYaml } from "yaml";
 import { renderToTemp } from "./support/render-helper";
-import { restrictedViolations } from "./support/pod-security";
+import { restrictedViolations } from "../policy/pod-security";
 import { bytes, cpuCores, Manifest, manifest, manifestsOf, podTemplates, resourcesOfType } from "./support/rendered";
 
 const eight = ["analyzer", "api", "frontend", "grafana", "nginx", "postgres", "prometheus", "redis"];
