@@ -418,12 +418,12 @@ describe("policy pack: the hardening rules (policy/)", function () {
         }
     });
 
-    // Needs `npm ci --prefix policy` (tools/test-all.sh runs it); without policy/node_modules these are not registered.
-    const packInstalled = fs.existsSync(path.join(POLICY_DIR, "node_modules", "@pulumi", "policy", "package.json"));
-    if (packInstalled) {
-        describe("the pack itself (policy/node_modules installed)", () => {
+    {
+        describe("the pack itself, loaded by Pulumi's policy host", () => {
             let host: PolicyHost;
             before(async () => {
+                const installed = fs.existsSync(path.join(POLICY_DIR, "node_modules", "@pulumi", "policy", "package.json"));
+                assert.ok(installed, "policy/node_modules is missing: run `npm ci --prefix policy` (tools/test-all.sh does)");
                 host = await PolicyHost.start();
             });
             after(() => host?.stop());

@@ -28,6 +28,7 @@ echo "==> installing npm dependencies (lockfiles, no scripts needed)"
 npm ci --no-audit --no-fund >/dev/null || exit 1
 npm ci --no-audit --no-fund --prefix apps/api >/dev/null || exit 1
 npm ci --no-audit --no-fund --prefix apps/frontend >/dev/null || exit 1
+npm ci --no-audit --no-fund --prefix policy >/dev/null || exit 1
 
 passed=()
 failed=()
@@ -40,6 +41,7 @@ suite() {
 }
 
 suite "typecheck (program, tools, tests)" npm run build
+suite "typecheck (policy pack)" npx tsc -p policy/tsconfig.json --noEmit
 suite "lint (shellcheck, yamllint)" bash -c 'shellcheck tools/*.sh .ci/run && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml'
 suite "program: config, graphs, policies, renderers (mocha)" npm test
 suite "api (mocha, real PostgreSQL + Redis)" npm test --prefix apps/api
