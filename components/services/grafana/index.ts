@@ -4,7 +4,7 @@ import { ports } from "../ports";
 import { httpLiveness, httpReadiness, startup } from "../probes";
 import { thirdPartyImages } from "../third-party-images";
 import { CONFIG_VOLUME, ServiceContext, ServiceDefinition, serviceHost } from "../context";
-import { GRAFANA_DASHBOARDS, GRAFANA_PATHS, renderGrafanaDashboardProviders, renderGrafanaDatasources, renderGrafanaIni } from "./provisioning";
+import { GRAFANA_DASHBOARDS, GRAFANA_PATHS, GRAFANA_SUB_PATH, renderGrafanaDashboardProviders, renderGrafanaDatasources, renderGrafanaIni } from "./provisioning";
 
 /** The grafana user of the official image. */
 export const GRAFANA_UID = 472;
@@ -13,6 +13,8 @@ export function grafanaService(ctx: ServiceContext): ServiceDefinition {
     // Dashboards live beside the service they watch; grafana mounts them all.
     const dashboards = Object.fromEntries(GRAFANA_DASHBOARDS.map((d) => [d.file, fs.readFileSync(d.source, "utf8")]));
     const fromSecret = (key: string) => ({ secretKeyRef: { name: secretRefs.grafana.name, key } });
+    // serve_from_sub_path: Grafana answers under /grafana/ only, probes included.
+    const health = `${GRAFANA_SUB_PATH}api/health`;
     return {
         configFiles: {
             "grafana.ini": renderGrafanaIni({ publicUrl: ctx.publicUrl, adminUser: ctx.config.observability.grafanaAdminUser }),
@@ -49,9 +51,9 @@ export function grafanaService(ctx: ServiceContext): ServiceDefinition {
                     ],
                     resources: ctx.config.services.grafana.resources,
                     probes: {
-                        readiness: httpReadiness("/api/health", ports.grafana.http),
-                        liveness: httpLiveness("/api/health", ports.grafana.http),
-                        startup: startup(httpReadiness("/api/health", ports.grafana.http), 120),
+                        readiness: httpReadiness(health, ports.grafana.http),
+                        liveness: httpLiveness(health, ports.grafana.http),
+                        startup: startup(httpReadiness(health, ports.grafana.http), 120),
                     },
                     writablePaths: [
                         { path: GRAFANA_PATHS.data, sizeLimit: "512Mi" },
