@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import { secretRefs } from "../../platform";
 import { ports } from "../ports";
-import { httpLiveness, httpReadiness, startup } from "../probes";
+import { httpReadiness, startup, tcpLiveness } from "../probes";
 import { thirdPartyImages } from "../third-party-images";
 import { CONFIG_VOLUME, ServiceContext, ServiceDefinition, serviceHost } from "../context";
 import { GRAFANA_DASHBOARDS, GRAFANA_PATHS, GRAFANA_SUB_PATH, renderGrafanaDashboardProviders, renderGrafanaDatasources, renderGrafanaIni } from "./provisioning";
@@ -52,7 +52,8 @@ export function grafanaService(ctx: ServiceContext): ServiceDefinition {
                     resources: ctx.config.services.grafana.resources,
                     probes: {
                         readiness: httpReadiness(health, ports.grafana.http),
-                        liveness: httpLiveness(health, ports.grafana.http),
+                        // Readiness asks Grafana's health API (database included); liveness only that the server still listens.
+                        liveness: tcpLiveness(ports.grafana.http),
                         startup: startup(httpReadiness(health, ports.grafana.http), 120),
                     },
                     writablePaths: [
