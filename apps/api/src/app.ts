@@ -10,7 +10,7 @@ import { errorBody } from "./errors.js";
 import type { Lifecycle } from "./lifecycle.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
-import { connectionDraining, errorHandler, notFound, requestLogging, requestMetrics } from "./middleware.js";
+import { errorHandler, notFound, requestLifecycle } from "./middleware.js";
 import { analysesRoutes } from "./routes/analyses.js";
 import { healthRoutes } from "./routes/health.js";
 
@@ -33,29 +33,27 @@ export function createApp(deps: AppDeps): Express {
   // rate limit keys on the real client rather than on nginx.
   app.set("trust proxy", "loopback, linklocal, uniquelocal");
 
-  app.use(requestLogging(deps.logger));
-  app.use(requestMetrics(deps.metrics));
-  app.use(connectionDraining(deps.lifecycle));
+  app.use(requestLifecycle(deps));
 
-  // Probes sit before CORS and the rate limit: kubelet must never be throttled.
+  // Probes sit before CORS and are never rate-limited: kubelet must not be throttled.
   app.use(healthRoutes(deps));
 
-  app.use(
-    "/api",
-    cors({ origin: deps.config.CORS_ORIGINS.length > 0 ? deps.config.CORS_ORIGINS : false, exposedHeaders: ["X-Request-Id", "Location"] }),
-    rateLimit({
-      windowMs: 60_000,
-      limit: deps.config.RATE_LIMIT_PER_MINUTE,
-      standardHeaders: "draft-8",
-      legacyHeaders: false,
-      handler: (_req, res) => {
-        res.status(429).json(errorBody("RATE_LIMITED", "too many requests, slow down"));
-      },
-    }),
-  );
+  // Without configured origins no CORS header is ever sent, which is what not mounting cors gives.
+  if (deps.config.CORS_ORIGINS.length > 0) {
+    app.use("/api", cors({ origin: deps.config.CORS_ORIGINS, exposedHeaders: ["X-Request-Id", "Location"] }));
+  }
   app.use(
     analysesRoutes({
       maxUploadBytes: deps.config.MAX_UPLOAD_BYTES,
+      rateLimit: rateLimit({
+        windowMs: 60_000,
+        limit: deps.config.RATE_LIMIT_PER_MINUTE,
+        standardHeaders: "draft-8",
+        legacyHeaders: false,
+        handler: (_req, res) => {
+          res.status(429).json(errorBody("RATE_LIMITED", "too many requests, slow down"));
+        },
+      }),
       store: deps.store,
       cache: deps.cache,
       analyzer: deps.analyzer,

@@ -449,13 +449,16 @@ describe("api (in-process, real PostgreSQL and Redis, stand-in analyzer)", () =>
       assert.equal(denied.headers.get("access-control-allow-origin"), null);
     });
 
-    it("rate-limits /api per client with a 429 JSON error, never the probes", async () => {
+    it("rate-limits uploads and listings per client with a 429 JSON error, never the probes", async () => {
       const limited = await startApi({ ...env, RATE_LIMIT_PER_MINUTE: "3" });
       try {
         for (let index = 0; index < 3; index++) assert.equal((await fetch(`${limited.url}/api/analyses`)).status, 200);
         const response = await fetch(`${limited.url}/api/analyses`);
         await expectError(response, 429, "RATE_LIMITED");
         assert.ok(response.headers.get("ratelimit-policy"));
+        await expectError(await postImage(limited, form(PNG, "image/png")), 429, "RATE_LIMITED");
+        // Reading one analysis is as cheap as the limiter itself and is not limited.
+        await expectError(await fetch(`${limited.url}/api/analyses/${randomUUID()}`), 404, "NOT_FOUND");
         for (let index = 0; index < 5; index++) assert.equal((await fetch(`${limited.url}/health`)).status, 200);
       } finally {
         await limited.close();

@@ -103,16 +103,21 @@ describe("api process (node dist/server.js, as the image runs it)", () => {
 
   it("logs JSON lines with the request id", async () => {
     const server = await start();
-    await fetch(`${server.url}/api/analyses`, { headers: { "x-request-id": "trace-me-42" } });
+    await fetch(`${server.url}/api/analyses?limit=5`, { headers: { "x-request-id": "trace-me-42" } });
     await waitFor(() => server.output().includes("trace-me-42"), 2000, "the request log line");
     const line = server
       .output()
       .split("\n")
       .find((entry) => entry.includes("trace-me-42"))!;
-    const entry = JSON.parse(line) as { level: string; req: { id: string; method: string; url: string }; res: { statusCode: number } };
+    const entry = JSON.parse(line) as Record<string, unknown>;
     assert.equal(entry.level, "info");
-    assert.deepEqual(entry.req, { id: "trace-me-42", method: "GET", url: "/api/analyses", remoteAddress: "127.0.0.1" });
-    assert.equal(entry.res.statusCode, 200);
+    assert.equal(entry.service, "nsip-api");
+    assert.equal(entry.msg, "request completed");
+    assert.equal(entry.reqId, "trace-me-42");
+    assert.deepEqual(entry.req, { method: "GET", url: "/api/analyses?limit=5", remoteAddress: "127.0.0.1" });
+    assert.deepEqual(entry.res, { statusCode: 200 });
+    assert.equal(typeof entry.responseTime, "number");
+    assert.ok(!Number.isNaN(Date.parse(String(entry.time))));
   });
 
   it("exports on /metrics exactly the families listed in exported-metrics.txt", async () => {

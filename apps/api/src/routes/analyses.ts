@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Router, type Request, type RequestHandler } from "express";
+import { Router, type Request, type RequestHandler, type Response } from "express";
 import multer from "multer";
 import { z } from "zod";
 import { isUuid } from "../analysis.js";
@@ -14,6 +14,11 @@ import { toUploadError } from "../middleware.js";
 
 export interface AnalysesDeps {
   maxUploadBytes: number;
+  /**
+   * Guards what is expensive: uploads (analyzer + write) and listings. Reading one analysis costs a
+   * Redis GET, at worst a primary-key lookup, no more than the limiter's own bookkeeping.
+   */
+  rateLimit: RequestHandler;
   store: AnalysisStore;
   cache: AnalysisCache;
   analyzer: AnalyzerClient;
@@ -51,9 +56,9 @@ export function analysesRoutes(deps: AnalysesDeps): Router {
     upload(req, res, (error?: unknown) => next(error === undefined ? undefined : toUploadError(error)));
   };
 
-  router.post("/api/analyses", parseUpload, async (req, res) => {
+  router.post("/api/analyses", deps.rateLimit, parseUpload, async (req, res) => {
     const image = acceptedImage(req);
-    const result = await deps.analyzer.analyze(image.bytes, image.contentType, String(req.id));
+    const result = await deps.analyzer.analyze(image.bytes, image.contentType, req.id);
     const analysis = await deps.store.insert({
       id: randomUUID(),
       filename: image.filename,
@@ -72,7 +77,7 @@ export function analysesRoutes(deps: AnalysesDeps): Router {
     const cached = await deps.cache.get(id.toLowerCase());
     if (cached !== undefined) {
       deps.metrics.cacheLookups.inc({ result: "hit" });
-      res.type("application/json").send(cached);
+      sendJsonText(res, cached);
       return;
     }
     deps.metrics.cacheLookups.inc({ result: "miss" });
@@ -80,10 +85,10 @@ export function analysesRoutes(deps: AnalysesDeps): Router {
     if (!analysis) throw new HttpError(404, "NOT_FOUND", `no analysis with id ${id}`);
     const json = JSON.stringify(analysis);
     await deps.cache.set(analysis.id, json);
-    res.type("application/json").send(json);
+    sendJsonText(res, json);
   });
 
-  router.get("/api/analyses", async (req, res) => {
+  router.get("/api/analyses", deps.rateLimit, async (req, res) => {
     const query = listQuery.safeParse(req.query);
     if (!query.success) throw new HttpError(400, "INVALID_QUERY", "limit must be an integer from 1 to 100; cursor a string");
     const after = query.data.cursor === undefined ? undefined : await deps.cursors.decode(query.data.cursor);
@@ -95,6 +100,12 @@ export function analysesRoutes(deps: AnalysesDeps): Router {
   });
 
   return router;
+}
+
+/** Sends JSON that is already text (as cached) without Express re-parsing the content type. */
+function sendJsonText(res: Response, json: string): void {
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.end(json);
 }
 
 interface AcceptedImage {
