@@ -84,6 +84,8 @@ async function startAnalyzer(): Promise<{ url: string; description: string }> {
     startChild(PYTHON, ["-m", "gunicorn", "--config", "gunicorn.conf.py"], {
       cwd: ANALYZER_DIR,
       env: { PORT: String(port), METRICS_PORT: String(metricsPort), BIND_HOST: "127.0.0.1", GUNICORN_WORKERS: workers, PROMETHEUS_MULTIPROC_DIR: multiprocDir },
+      // Its access log must not go to a pipe nobody reads: a full pipe would stall the workers.
+      logs: "ignore",
     });
     const url = `http://127.0.0.1:${port}`;
     await waitForHttp(`${url}/health`, 20_000);
