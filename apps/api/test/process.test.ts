@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { request } from "node:http";
 import { join } from "node:path";
 import { startAnalyzerStub, type AnalyzerStub } from "./support/analyzer-stub.js";
 import { makePng } from "./support/png.js";
@@ -20,6 +21,18 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** A GET on a new TCP connection (never a pooled keep-alive one): "HTTP <status>" or the error code. */
+function freshConnectionGet(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = request(url, { agent: false }, (response) => {
+      response.resume();
+      resolve(`HTTP ${response.statusCode}`);
+    });
+    req.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    req.end();
+  });
 }
 
 /** Metric family names from the `# TYPE` lines of a Prometheus text exposition. */
@@ -157,10 +170,7 @@ describe("api process (node dist/server.js, as the image runs it)", () => {
       server.child.kill("SIGTERM");
 
       await waitFor(() => server.output().includes("shutting down"), 2000, "the shutdown to begin");
-      const lateRequest = await fetch(`${server.url}/health`).then(
-        (response) => `HTTP ${response.status}`,
-        (error: unknown) => String((error as { cause?: { code?: string } }).cause?.code ?? error),
-      );
+      const lateRequest = await freshConnectionGet(`${server.url}/health`);
 
       const results = await Promise.all(burst);
       const failed = results.filter((result) => result.status !== 201);
@@ -190,9 +200,16 @@ describe("api process (node dist/server.js, as the image runs it)", () => {
       const signalledAt = Date.now();
       server.child.kill("SIGTERM");
       const exit = await server.exited;
-      const shutdownMs = exit.at - signalledAt;
       assert.equal(exit.code, 1);
-      assert.ok(shutdownMs >= 1000 && shutdownMs < 1500, `exited ${shutdownMs} ms after SIGTERM`);
+      const complete = server
+        .output()
+        .split("\n")
+        .map((line) => (line.includes('"shutdown complete"') ? (JSON.parse(line) as { durationMs: number; cutShort: boolean }) : undefined))
+        .find((entry) => entry !== undefined);
+      assert.ok(complete, server.output());
+      assert.equal(complete.cutShort, true);
+      assert.ok(complete.durationMs >= 1000 && complete.durationMs < 1500, `shut down in ${complete.durationMs} ms`);
+      assert.ok(exit.at - signalledAt < 3000, "and the process is gone");
       assert.equal(await stuck, "connection closed");
       assert.match(server.output(), /drain deadline reached/);
     });
