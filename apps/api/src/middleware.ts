@@ -59,7 +59,7 @@ export function requestLifecycle(deps: { logger: Logger; metrics: Metrics; lifec
       logger[level](
         {
           reqId: id,
-          req: { method: req.method, url: req.originalUrl, remoteAddress: req.socket.remoteAddress },
+          req: { method: req.method, url: req.originalUrl, remoteAddress: req.ip },
           res: { statusCode: status },
           responseTime: Math.round(durationMs),
         },
