@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { grayscalePng } from "./support/png";
+import { grayscalePng } from "../../tools/testenv/png";
 import { Stack } from "./support/stack";
 
 const CHROMIUM_ARGS = [

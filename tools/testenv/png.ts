@@ -10,7 +10,10 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([length, typeAndData, crc]);
 }
 
-/** An 8-bit grayscale PNG whose pixel (x, y) has the gray level `gray(x, y)`. */
+/**
+ * An 8-bit grayscale PNG whose pixel (x, y) has the gray level `gray(x, y)`, called row by row.
+ * Shared by the api tests, its benchmark and the end-to-end test: images with known answers, no image library.
+ */
 export function grayscalePng(width: number, height: number, gray: (x: number, y: number) => number): Buffer {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
