@@ -6,7 +6,8 @@ type Probe = k8s.types.input.core.v1.Probe;
 export const httpReadiness = (path: string, port: number): Probe => ({
     httpGet: { path, port },
     periodSeconds: 5,
-    timeoutSeconds: 2,
+    // The api's /ready checks PostgreSQL and Redis with up to 2 s each.
+    timeoutSeconds: 3,
     failureThreshold: 3,
 });
 
