@@ -27,7 +27,7 @@ export = async function nsip(): Promise<StackOutputs> {
             registry: cluster.registry,
             platform: config.images.platform,
             registryCache: config.images.registryCache,
-            labels: { version: config.images.version, source: "https://github.com/negative-space-imaging/nsip-platform" },
+            labels: { version: config.images.version, source: config.images.sourceRepository },
         },
         // No cluster here on purpose: builds overlap cluster creation.
         awsProvider ? { providers: { aws: awsProvider } } : undefined,

@@ -109,6 +109,8 @@ export const configSchema = z.strictObject({
         /** Version label baked into the images (OCI `version`); the tag itself is the content hash. */
         version: z.string().min(1),
         registryCache: z.boolean(),
+        /** URL of this repository for the OCI `source` label; the images say "unknown" without it. */
+        sourceRepository: z.string().url().optional(),
     }),
     hardening: hardeningSchema,
     services: z.strictObject({

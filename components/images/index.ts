@@ -18,7 +18,7 @@ export interface AppImagesArgs {
      * OCI labels: version and source (repository URL). The revision label is the context's content hash, not the git
      * commit: a commit that leaves an app untouched must not rebuild its image.
      */
-    labels: { version: string; source: string };
+    labels: { version: string; source?: string };
     /** Pull `:buildcache` before building and push the new image there afterwards. */
     registryCache: boolean;
 }
@@ -53,7 +53,7 @@ export class AppImages extends pulumi.ComponentResource {
                         args: {
                             VERSION: args.labels.version,
                             REVISION: ctx.contentTag,
-                            SOURCE: args.labels.source,
+                            ...(args.labels.source ? { SOURCE: args.labels.source } : {}),
                             // Embeds cache metadata in the pushed image so `cacheFrom` can reuse its layers.
                             ...(args.registryCache ? { BUILDKIT_INLINE_CACHE: "1" } : {}),
                         },
