@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { EKS_ADDONS, EksCluster, EksClusterArgs, GP3_STORAGE_CLASS } from "../components/cluster/eks";
 import { parseCidr } from "../components/cluster/cidr";
-import { isSecretOutput, MOCK_ACCOUNT, MOCK_AZS, RecordedResource, ResourceRecorder, valueOf } from "./support/cluster-mocks";
+import { isSecretOutput, MOCK_ACCOUNT, MOCK_AZS, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
 
 const T = {
     cluster: "aws:eks/cluster:Cluster",
@@ -66,16 +66,17 @@ describe("cluster: EKS (prod args)", () => {
     before(async () => {
         ({ recorder, cluster: component } = await build(prodArgs()));
     });
+    after(stopMocks);
 
     it("encrypts Secrets with its own KMS key, rotation on, behind an alias", () => {
         const cluster = recorder.one(T.cluster);
         const key = recorder.one(T.kmsKey);
         assert.strictEqual(key.inputs.enableKeyRotation, true);
-        assert.deepStrictEqual(cluster.inputs.encryptionConfig, { provider: { keyArn: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT}:prod-secrets` }, resources: ["secrets"] });
+        assert.deepStrictEqual(cluster.inputs.encryptionConfig, { provider: { keyArn: key.outputs.arn }, resources: ["secrets"] });
         assert.ok(cluster.dependencies.includes(key.urn), "cluster waits for the key");
         const alias = recorder.one(T.kmsAlias);
         assert.strictEqual(alias.inputs.name, "alias/eks/nsip-prod-secrets");
-        assert.strictEqual(alias.inputs.targetKeyId, "key-prod-secrets");
+        assert.strictEqual(alias.inputs.targetKeyId, key.outputs.keyId);
     });
 
     it("sends api, audit, authenticator (+ extras) to a log group with the configured retention, created before the cluster", () => {
@@ -128,7 +129,7 @@ describe("cluster: EKS (prod args)", () => {
         ranges.forEach(([start, end]) => assert.ok(start >= vpc.address && end <= vpc.address + 2 ** (32 - vpc.prefix)));
         ranges.forEach(([s1, e1], i) => ranges.forEach(([s2, e2], j) => assert.ok(i === j || e1 <= s2 || e2 <= s1, "subnets overlap")));
         // Control plane and nodes in the private subnets only.
-        const privateIds = priv.map((s) => `${s.name}-id`).sort();
+        const privateIds = priv.map((s) => s.id).sort();
         assert.deepStrictEqual([...recorder.one(T.cluster).inputs.vpcConfig.subnetIds].sort(), privateIds);
         assert.deepStrictEqual([...recorder.one(T.nodeGroup).inputs.subnetIds].sort(), privateIds);
     });
@@ -136,10 +137,10 @@ describe("cluster: EKS (prod args)", () => {
     it("routes public subnets to the internet gateway and each private subnet to the NAT gateway of its AZ (perAz)", () => {
         const nats = recorder.ofType(T.nat);
         assert.strictEqual(nats.length, 3);
-        const publicSubnetIds = recorder.ofType(T.subnet).filter((s) => s.inputs.tags["kubernetes.io/role/elb"] === "1").map((s) => `${s.name}-id`);
+        const publicSubnetIds = recorder.ofType(T.subnet).filter((s) => s.inputs.tags["kubernetes.io/role/elb"] === "1").map((s) => s.id);
         nats.forEach((n) => assert.ok(publicSubnetIds.includes(n.inputs.subnetId), "NAT gateways live in public subnets"));
         const privateTables = recorder.ofType(T.routeTable).filter((t) => t.inputs.routes[0].natGatewayId !== undefined);
-        assert.deepStrictEqual(privateTables.map((t) => t.inputs.routes[0].natGatewayId).sort(), nats.map((n) => `${n.name}-id`).sort());
+        assert.deepStrictEqual(privateTables.map((t) => t.inputs.routes[0].natGatewayId).sort(), nats.map((n) => n.id).sort());
         const publicTable = recorder.ofType(T.routeTable).filter((t) => t.inputs.routes[0].gatewayId !== undefined);
         assert.strictEqual(publicTable.length, 1);
         assert.strictEqual(publicTable[0].inputs.routes[0].cidrBlock, "0.0.0.0/0");
@@ -154,7 +155,7 @@ describe("cluster: EKS (prod args)", () => {
         assert.strictEqual(lt.inputs.iamInstanceProfile, undefined);
         assert.strictEqual(lt.inputs.vpcSecurityGroupIds, undefined, "EKS adds the cluster security group");
         const ng = recorder.one(T.nodeGroup);
-        assert.deepStrictEqual(ng.inputs.launchTemplate, { id: `${lt.name}-id`, version: "1" });
+        assert.deepStrictEqual(ng.inputs.launchTemplate, { id: lt.id, version: "1" });
         assert.deepStrictEqual(ng.inputs.scalingConfig, { minSize: 3, maxSize: 6, desiredSize: 3 });
         assert.deepStrictEqual(ng.inputs.instanceTypes, ["m6i.large"]);
         assert.strictEqual(ng.inputs.diskSize, undefined, "disk size comes from the launch template");
@@ -163,13 +164,13 @@ describe("cluster: EKS (prod args)", () => {
     it("gives the node role exactly the worker, ECR read-only and CNI policies", () => {
         const nodeRole = recorder.one(T.role, "prod-node");
         assert.deepStrictEqual(JSON.parse(nodeRole.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "ec2.amazonaws.com" });
-        const attached = recorder.ofType(T.rolePolicy).filter((a) => a.inputs.role === "prod-node").map((a) => a.inputs.policyArn).sort();
+        const attached = recorder.ofType(T.rolePolicy).filter((a) => a.inputs.role === nodeRole.outputs.name).map((a) => a.inputs.policyArn).sort();
         assert.deepStrictEqual(attached, [
             "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
             "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
             "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
         ]);
-        assert.strictEqual(recorder.one(T.nodeGroup).inputs.nodeRoleArn, `arn:aws:iam:eu-west-1:${MOCK_ACCOUNT}:prod-node`);
+        assert.strictEqual(recorder.one(T.nodeGroup).inputs.nodeRoleArn, nodeRole.outputs.arn);
     });
 
     it("installs all six managed add-ons, OVERWRITE on update, pinned versions passed through", () => {
@@ -200,10 +201,10 @@ describe("cluster: EKS (prod args)", () => {
             const statement = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
             assert.deepStrictEqual(statement.Principal, { Service: "pods.eks.amazonaws.com" });
             assert.deepStrictEqual([...statement.Action].sort(), ["sts:AssumeRole", "sts:TagSession"]);
-            const attached = recorder.ofType(T.rolePolicy).filter((a) => a.inputs.role === c.role).map((a) => a.inputs.policyArn);
+            const attached = recorder.ofType(T.rolePolicy).filter((a) => a.inputs.role === role.outputs.name).map((a) => a.inputs.policyArn);
             assert.deepStrictEqual(attached, [c.policy]);
             const a = addon(recorder, c.addon);
-            assert.deepStrictEqual(a.inputs.podIdentityAssociations, [{ serviceAccount: c.serviceAccount, roleArn: `arn:aws:iam:eu-west-1:${MOCK_ACCOUNT}:${c.role}` }]);
+            assert.deepStrictEqual(a.inputs.podIdentityAssociations, [{ serviceAccount: c.serviceAccount, roleArn: role.outputs.arn }]);
             assert.ok(a.dependencies.includes(agent.urn), `${c.addon} waits for the Pod Identity agent`);
         }
     });
@@ -238,7 +239,7 @@ describe("cluster: EKS (prod args)", () => {
     it("builds a secret kubeconfig that authenticates with aws eks get-token, and the one provider from it", async () => {
         assert.ok(await isSecretOutput(component.kubeconfig));
         const kubeconfig = JSON.parse(await valueOf(component.kubeconfig));
-        assert.strictEqual(kubeconfig.clusters[0].cluster.server, "https://nsip-prod.gr7.eu-west-1.eks.amazonaws.com");
+        assert.strictEqual(kubeconfig.clusters[0].cluster.server, recorder.one(T.cluster).outputs.endpoint);
         assert.ok(kubeconfig.clusters[0].cluster["certificate-authority-data"].length > 0);
         assert.deepStrictEqual(kubeconfig.users[0].user.exec.command, "aws");
         assert.deepStrictEqual(kubeconfig.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "nsip-prod", "--output", "json", "--region", "eu-west-1"]);
@@ -256,11 +257,11 @@ describe("cluster: EKS (prod args)", () => {
     });
 
     it("exposes endpoint, network ids, cluster name and an aws-nlb edge", async () => {
-        assert.strictEqual(await valueOf(component.endpoint), "https://nsip-prod.gr7.eu-west-1.eks.amazonaws.com");
+        assert.strictEqual(await valueOf(component.endpoint), recorder.one(T.cluster).outputs.endpoint);
         assert.strictEqual(await valueOf(component.clusterName), "nsip-prod");
-        assert.strictEqual(await valueOf(component.network.vpcId), "prod-vpc-id");
-        assert.deepStrictEqual(await valueOf(component.network.privateSubnetIds), [0, 1, 2].map((i) => `prod-vpc-private-${i}-id`));
-        assert.deepStrictEqual(await valueOf(component.network.publicSubnetIds), [0, 1, 2].map((i) => `prod-vpc-public-${i}-id`));
+        assert.strictEqual(await valueOf(component.network.vpcId), recorder.one(T.vpc).id);
+        assert.deepStrictEqual(await valueOf(component.network.privateSubnetIds), [0, 1, 2].map((i) => recorder.one(T.subnet, `prod-vpc-private-${i}`).id));
+        assert.deepStrictEqual(await valueOf(component.network.publicSubnetIds), [0, 1, 2].map((i) => recorder.one(T.subnet, `prod-vpc-public-${i}`).id));
         assert.deepStrictEqual(component.edge, { kind: "aws-nlb" });
     });
 
@@ -287,12 +288,12 @@ describe("cluster: EKS (prod args)", () => {
     it("gets push credentials from an ECR authorization token for the repositories' registry, as a secret", async () => {
         assert.ok(component.registry.credentials);
         assert.ok(await isSecretOutput(component.registry.credentials));
+        const tokenCalls = recorder.invokes.filter((i) => i.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken");
         assert.deepStrictEqual(await valueOf(component.registry.credentials), {
             server: `${MOCK_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`,
             username: "AWS",
-            password: "mock-ecr-password",
+            password: tokenCalls[0].result.password,
         });
-        const tokenCalls = recorder.invokes.filter((i) => i.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken");
         assert.strictEqual(tokenCalls.length, 1);
         assert.strictEqual(tokenCalls[0].inputs.registryId, MOCK_ACCOUNT);
     });
@@ -341,6 +342,7 @@ describe("cluster: EKS (cheaper, unprotected args)", () => {
             }),
         ));
     });
+    after(stopMocks);
 
     it("protects nothing and retains nothing when protectData is off", () => {
         assert.deepStrictEqual(recorder.resources.filter((r) => r.protect || r.retainOnDelete).map((r) => r.name), []);
@@ -352,7 +354,7 @@ describe("cluster: EKS (cheaper, unprotected args)", () => {
         assert.strictEqual(nats.length, 1);
         const privateTables = recorder.ofType(T.routeTable).filter((t) => t.inputs.routes[0].natGatewayId !== undefined);
         assert.strictEqual(privateTables.length, 2);
-        privateTables.forEach((t) => assert.strictEqual(t.inputs.routes[0].natGatewayId, `${nats[0].name}-id`));
+        privateTables.forEach((t) => assert.strictEqual(t.inputs.routes[0].natGatewayId, nats[0].id));
     });
 
     it("places the two AZs' subnets in the AZs given, without looking them up", () => {
@@ -376,6 +378,8 @@ describe("cluster: EKS (cheaper, unprotected args)", () => {
 });
 
 describe("cluster: EKS argument guards", () => {
+    after(stopMocks);
+
     it("refuses an empty admin list (nobody could use the cluster)", async () => {
         await ResourceRecorder.start();
         assert.throws(() => new EksCluster("x", prodArgs({ adminPrincipalArns: [] })), /at least one admin principal/);
@@ -389,6 +393,8 @@ describe("cluster: EKS argument guards", () => {
 });
 
 describe("cluster: EKS under preview (unknown outputs)", () => {
+    after(stopMocks);
+
     it("registers the whole graph without throwing while cluster outputs are unknown", async () => {
         const { recorder, cluster } = await build(prodArgs(), true);
         assert.ok(pulumi.runtime.isDryRun());

@@ -1,12 +1,14 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { createCluster, EksCluster, ExistingCluster, LocalCluster } from "../components/cluster";
-import { isSecretOutput, ResourceRecorder, valueOf } from "./support/cluster-mocks";
+import { isSecretOutput, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
 
 const PROVIDER = "pulumi:providers:kubernetes";
 const KUBECONFIG = "apiVersion: v1\nkind: Config\ncurrent-context: staging\n";
 
 describe("cluster: existing", () => {
+    after(stopMocks);
+
     it("builds the provider from the given kubeconfig (secret) and context", async () => {
         const recorder = await ResourceRecorder.start();
         const cluster = new ExistingCluster("shared", {
@@ -68,6 +70,8 @@ describe("cluster: existing", () => {
 });
 
 describe("cluster: createCluster", () => {
+    after(stopMocks);
+
     it("picks the implementation from `provider` and passes the rest through", async () => {
         const recorder = await ResourceRecorder.start();
         const local = createCluster("dev", { provider: "local", clusterName: "nsip-dev", registryPort: 5001, apiPort: 6550, edgeHostPort: 8088, imageNamespace: "nsip" });
@@ -88,7 +92,7 @@ describe("cluster: createCluster", () => {
         assert.ok(existing instanceof ExistingCluster);
         assert.ok(eks instanceof EksCluster);
         assert.deepStrictEqual([local.edge.kind, existing.edge.kind, eks.edge.kind], ["local", "generic", "aws-nlb"]);
-        const components = recorder.resources.filter((r) => r.type.startsWith("nsip:cluster:") && r.parent === "").map((r) => r.type).sort();
+        const components = recorder.resources.filter((r) => r.type.startsWith("nsip:cluster:") && r.parent === null).map((r) => r.type).sort();
         assert.deepStrictEqual(components, ["nsip:cluster:EksCluster", "nsip:cluster:ExistingCluster", "nsip:cluster:LocalCluster"]);
         // Each cluster brings exactly one Kubernetes provider, a child of its component.
         assert.strictEqual(recorder.ofType(PROVIDER).length, 3);

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { parse } from "yaml";
 import { K3S_CERTIFICATE_AUTHORITIES, K3S_TLS_DIR } from "../components/cluster/k3s-pki";
 import { LOCAL_EDGE_SERVICE_PORT, LocalCluster, LocalClusterArgs } from "../components/cluster/local";
-import { isSecretOutput, mockPem, RecordedResource, ResourceRecorder, valueOf } from "./support/cluster-mocks";
+import { isSecretOutput, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
 
 const T = {
     network: "docker:index/network:Network",
@@ -30,6 +30,7 @@ describe("cluster: local (k3s + registry in Docker)", () => {
         registry = recorder.one(T.container, "dev-registry");
         k3s = recorder.one(T.container, "dev-k3s");
     });
+    after(stopMocks);
 
     it("puts the registry and k3s containers on one private bridge network", () => {
         const network = recorder.one(T.network);
@@ -62,8 +63,8 @@ describe("cluster: local (k3s + registry in Docker)", () => {
         assert.match(images[0], /^rancher\/k3s:v1\.3\d\.\d+-k3s\d$/);
         assert.match(images[1], /^registry:2\.8\.\d+$/);
         // Containers run the pulled image by id, so a re-tagged upstream image cannot slip in.
-        assert.strictEqual(k3s.inputs.image, `sha256:${Buffer.from("dev-k3s").toString("hex")}`);
-        assert.strictEqual(registry.inputs.image, `sha256:${Buffer.from("dev-registry").toString("hex")}`);
+        assert.strictEqual(k3s.inputs.image, recorder.one(T.remoteImage, "dev-k3s").outputs.imageId);
+        assert.strictEqual(registry.inputs.image, recorder.one(T.remoteImage, "dev-registry").outputs.imageId);
     });
 
     it("runs k3s as k3s-in-Docker requires: privileged, tmpfs /run and /var/run, a volume for its data", () => {
@@ -119,16 +120,18 @@ describe("cluster: local (k3s + registry in Docker)", () => {
         assert.ok(await isSecretOutput(cluster.kubeconfig));
         const kubeconfig = parse(await valueOf(cluster.kubeconfig));
         const decode = (b64: string) => Buffer.from(b64, "base64").toString("utf8");
+        const certPem = (type: string, name: string): string => recorder.one(type, name).outputs.certPem;
+        const keyPem = (name: string): string => recorder.one(T.privateKey, name).outputs.privateKeyPem;
         assert.strictEqual(kubeconfig.clusters[0].cluster.server, "https://127.0.0.1:6550");
-        assert.strictEqual(decode(kubeconfig.clusters[0].cluster["certificate-authority-data"]), mockPem("CERTIFICATE", "dev-pki-server-ca"));
-        assert.strictEqual(decode(kubeconfig.users[0].user["client-certificate-data"]), mockPem("CERTIFICATE", "dev-pki-admin"));
-        assert.strictEqual(decode(kubeconfig.users[0].user["client-key-data"]), mockPem("PRIVATE KEY", "dev-pki-admin"));
+        assert.strictEqual(decode(kubeconfig.clusters[0].cluster["certificate-authority-data"]), certPem(T.selfSignedCert, "dev-pki-server-ca"));
+        assert.strictEqual(decode(kubeconfig.users[0].user["client-certificate-data"]), certPem(T.locallySignedCert, "dev-pki-admin"));
+        assert.strictEqual(decode(kubeconfig.users[0].user["client-key-data"]), keyPem("dev-pki-admin"));
 
         const csr = recorder.one(T.certRequest);
         assert.deepStrictEqual(csr.inputs.subject, { commonName: "nsip-admin", organization: "system:masters" });
         const adminCert = recorder.one(T.locallySignedCert);
-        assert.strictEqual(adminCert.inputs.caCertPem, mockPem("CERTIFICATE", "dev-pki-client-ca"));
-        assert.strictEqual(adminCert.inputs.caPrivateKeyPem, mockPem("PRIVATE KEY", "dev-pki-client-ca"));
+        assert.strictEqual(adminCert.inputs.caCertPem, certPem(T.selfSignedCert, "dev-pki-client-ca"));
+        assert.strictEqual(adminCert.inputs.caPrivateKeyPem, keyPem("dev-pki-client-ca"));
         assert.ok(adminCert.inputs.allowedUses.includes("client_auth"));
     });
 
@@ -154,6 +157,8 @@ describe("cluster: local (k3s + registry in Docker)", () => {
 });
 
 describe("cluster: local under preview (unknown outputs)", () => {
+    after(stopMocks);
+
     it("registers containers and provider without throwing while keys and image ids are unknown", async () => {
         const recorder = await ResourceRecorder.start({ preview: true });
         const cluster = new LocalCluster("dev", ARGS);

@@ -72,7 +72,9 @@ export function createMocks(options: NsipMockOptions = {}): pulumi.runtime.Mocks
                 hash: (...parts) => sha256(args.type, args.name, ...parts),
             };
             const mocked = mockFor(args.type)(ctx);
-            return { id: mocked.id ?? `${args.name}-id`, state: { ...checked, ...mocked.outputs } };
+            // AWS provider v7: every resource reports the region it lives in.
+            const outputs = args.type.startsWith("aws:") ? { region: ctx.region, ...mocked.outputs } : mocked.outputs;
+            return { id: mocked.id ?? `${args.name}-id`, state: { ...checked, ...outputs } };
         },
         call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
             const inputs = unwrap(args.inputs ?? {}) as Props;

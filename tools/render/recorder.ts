@@ -21,6 +21,15 @@ export interface ResourceRecord {
     inputs: JsonObject;
 }
 
+/** A resource as it went over the wire, undecoded: secrets, unknowns and references still marked by signature keys. */
+export interface WireRecord {
+    /** The request's inputs, as the SDK serialized them. */
+    inputs: Record<string, unknown>;
+    /** The id and outputs the mocks returned ("" and no computed outputs in a preview), additionalSecretOutputs marked secret. */
+    id: string;
+    outputs: Record<string, unknown>;
+}
+
 export interface OutputRecord {
     value: Json;
     secret: boolean;
@@ -43,6 +52,7 @@ const STACK_TYPE = "pulumi:pulumi:Stack";
  */
 export class Recorder {
     private readonly records = new Map<string, ResourceRecord>();
+    private readonly wireRecords = new Map<string, WireRecord>();
     private stackOutputs: Record<string, unknown> = {};
 
     private constructor(private readonly decodeOptions: DecodeOptions) {}
@@ -60,7 +70,7 @@ export class Recorder {
             registerResource(request, (error, response) => {
                 if (error === null && response !== undefined) {
                     markSecretOutputs(response, request.getAdditionalsecretoutputsList());
-                    recorder.recordResource(request, response.getUrn());
+                    recorder.recordResource(request, response);
                 }
                 callback(error, response);
             });
@@ -78,6 +88,11 @@ export class Recorder {
         return [...this.records.values()].sort((a, b) => compare(a.urn, b.urn));
     }
 
+    /** What went over the wire for one resource, unredacted: for callers that need real values (tests), not for render files. */
+    wire(urn: string): WireRecord | undefined {
+        return this.wireRecords.get(urn);
+    }
+
     /** Stack outputs as registered by `runInPulumiStack`, secrets redacted. */
     outputs(): Record<string, OutputRecord> {
         const result: Record<string, OutputRecord> = {};
@@ -89,8 +104,10 @@ export class Recorder {
         return result;
     }
 
-    private recordResource(request: RegisterResourceRequest, urn: string): void {
+    private recordResource(request: RegisterResourceRequest, response: RegisterResourceResponse): void {
+        const urn = response.getUrn();
         const wireInputs = request.getObject()?.toJavaScript() ?? {};
+        this.wireRecords.set(urn, { inputs: wireInputs, id: response.getId(), outputs: response.getObject()?.toJavaScript() ?? {} });
         const providerRef = request.getProvider();
         this.records.set(urn, {
             urn,
