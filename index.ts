@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ClusterArgs, createCluster } from "./components/cluster";
@@ -17,8 +18,7 @@ export = async function nsip(): Promise<StackOutputs> {
 
     const stack = pulumi.getStack();
     const instance = `nsip-${stack}`;
-    const awsProvider = config.cluster.provider === "eks" ? new aws.Provider("aws", { region: config.cluster.region as aws.Region }) : undefined;
-    const cluster = createCluster("nsip", clusterArgs(config), awsProvider ? { providers: { aws: awsProvider } } : undefined);
+    const cluster = createCluster("nsip", clusterArgs(config), { providers: cloudProviders(config) });
 
     const images = new AppImages(
         "nsip",
@@ -30,7 +30,6 @@ export = async function nsip(): Promise<StackOutputs> {
             labels: { version: config.images.version, source: config.images.sourceRepository },
         },
         // No cluster here on purpose: builds overlap cluster creation.
-        awsProvider ? { providers: { aws: awsProvider } } : undefined,
     );
 
     const platform = new Platform(
@@ -75,6 +74,19 @@ export = async function nsip(): Promise<StackOutputs> {
             : {}),
     };
 };
+
+/** Explicit providers for what the cluster component talks to: AWS in the configured region, or the local Docker engine. */
+function cloudProviders(config: NsipConfig): Record<string, pulumi.ProviderResource> {
+    switch (config.cluster.provider) {
+        case "eks":
+            return { aws: new aws.Provider("aws", { region: config.cluster.region as aws.Region }) };
+        case "local":
+            // DOCKER_HOST or the default socket, as the docker CLI would use.
+            return { docker: new docker.Provider("docker", {}) };
+        case "existing":
+            return {};
+    }
+}
 
 function clusterArgs(config: NsipConfig): ClusterArgs {
     const c = config.cluster;
