@@ -56,6 +56,7 @@ export = async function nsip(): Promise<StackOutputs> {
         namespace: platform.namespace,
         publicUrl,
         grafanaUrl: `${publicUrl}/grafana/`,
+        grafanaAdminPassword: platform.grafanaAdminPassword,
         apiEndpoint: services.endpoints.api,
         analyzerEndpoint: services.endpoints.analyzer,
         postgresEndpoint: services.endpoints.postgres,

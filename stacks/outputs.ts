@@ -8,6 +8,8 @@ export interface StackOutputs {
     namespace: pulumi.Input<string>;
     publicUrl: pulumi.Input<string>;
     grafanaUrl: pulumi.Input<string>;
+    /** Secret. The Grafana admin user is `nsip:observability.grafanaAdminUser` (default admin). */
+    grafanaAdminPassword: pulumi.Output<string>;
     /** `host:port` inside the cluster. */
     apiEndpoint: string;
     analyzerEndpoint: string;

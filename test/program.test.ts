@@ -48,6 +48,7 @@ describe("the program graph", function () {
                 const r = await renderToTemp(stack);
                 assert.equal(resourcesOfType(r, "random:index/randomPassword:RandomPassword").length, 4);
                 assert.equal(r.outputs.kubeconfig.secret, true);
+                assert.equal(r.outputs.grafanaAdminPassword.secret, true);
                 for (const [name, output] of Object.entries(r.outputs)) {
                     if (!output.secret) assert.doesNotMatch(JSON.stringify(output.value), /password|BEGIN .*PRIVATE KEY/i, name);
                 }

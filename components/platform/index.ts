@@ -31,6 +31,8 @@ export const POSTGRES_DATABASE = "nsip";
  */
 export class Platform extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
+    /** Secret: exported so people sign in without reading the Kubernetes Secret. */
+    public readonly grafanaAdminPassword: pulumi.Output<string>;
 
     constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions & { provider: k8s.Provider }) {
         super("nsip:platform:Platform", name, {}, opts);
@@ -91,9 +93,10 @@ export class Platform extends pulumi.ComponentResource {
             // Included by redis.conf, so the password is in neither argv nor a ConfigMap.
             [secretRefs.redis.authFileKey]: pulumi.interpolate`requirepass ${redisPassword}\n`,
         });
+        this.grafanaAdminPassword = pulumi.secret(password("grafana-admin-password", 24));
         secret(secretRefs.grafana.name, {
             [secretRefs.grafana.userKey]: args.grafanaAdminUser,
-            [secretRefs.grafana.passwordKey]: password("grafana-admin-password", 24),
+            [secretRefs.grafana.passwordKey]: this.grafanaAdminPassword,
         });
         secret(secretRefs.api.name, { [secretRefs.api.secretKey]: password("api-jwt-secret", 48) });
 
