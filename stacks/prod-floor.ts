@@ -46,6 +46,7 @@ export function prodFloorViolations(config: NsipConfig): ConfigIssue[] {
             "nsip:cluster.publicAccessCidrs",
             "prod limits the public API endpoint to known CIDRs, found 0.0.0.0/0",
         );
+        require(config.backup.enabled, "nsip:backup.enabled", "prod on EKS backs PostgreSQL up to S3: requires true, found false");
         require(cluster.logRetentionDays >= 90, "nsip:cluster.logRetentionDays", `prod keeps control-plane logs at least 90 days, found ${cluster.logRetentionDays}`);
     }
     return issues;

@@ -54,6 +54,7 @@ export function profileDefaults(env: Environment): Defaults {
         },
         api: { maxUploadBytes: 10 * 1024 * 1024, rateLimitPerMinute: pick(600, 120), corsOrigins: [], logLevel: pick("debug", "info"), cacheTtlSeconds: 3600 },
         redis: { maxmemory: "256mb", maxmemoryPolicy: "allkeys-lru" },
+        backup: { enabled: pick(false, true), schedule: "0 3 * * *", retentionDays: 30 },
         observability: {
             retentionDays: pick(7, 30),
             scrapeIntervalSeconds: 15,

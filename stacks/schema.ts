@@ -13,6 +13,8 @@ const bytes = quantity("size");
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "an IPv4 CIDR such as 203.0.113.0/24");
 const port = z.number().int().min(1).max(65535);
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a DNS-1123 label (lowercase letters, digits, '-')");
+/** Kubernetes CronJob syntax: minute hour day-of-month month day-of-week. */
+const cronSchedule = z.string().regex(/^\s*[0-9A-Za-z*,/?-]+(\s+[0-9A-Za-z*,/?-]+){4}\s*$/, 'a 5-field cron schedule such as "0 3 * * *"');
 
 const resourceAmounts = z.strictObject({ cpu, memory: bytes, ephemeralStorage: bytes });
 export const resourcesSchema = z.strictObject({ requests: resourceAmounts, limits: resourceAmounts });
@@ -150,6 +152,13 @@ export const configSchema = z.strictObject({
     redis: z.strictObject({
         maxmemory: z.string().regex(/^[0-9]+(kb|mb|gb)$/, 'a Redis size such as "256mb"'),
         maxmemoryPolicy: z.enum(["allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "noeviction"]),
+    }),
+    /** PostgreSQL dumps to S3 (EKS only; stacks/load.ts rejects it elsewhere). */
+    backup: z.strictObject({
+        enabled: z.boolean(),
+        schedule: cronSchedule,
+        /** Days a dump is kept in the bucket before S3 expires it. */
+        retentionDays: z.number().int().min(1),
     }),
     observability: z.strictObject({
         retentionDays: z.number().int().min(1),

@@ -45,6 +45,7 @@ describe("stack config", () => {
             assert.equal(config.services.api.autoscaling, undefined);
             assert.equal(config.observability.retentionDays, 7);
             assert.equal(config.redis.maxmemory, "256mb");
+            assert.equal(config.backup.enabled, false, "dev has no S3 to back up to");
         });
 
         it("prod: EKS, hardened profile, HPA 3-10 at 70% CPU, 30-day retention, 90-day logs", () => {
@@ -56,6 +57,7 @@ describe("stack config", () => {
             if (config.cluster.provider !== "eks") assert.fail("prod must be eks");
             assert.equal(config.cluster.logRetentionDays, 90);
             assert.equal(config.cluster.natGateways, "perAz");
+            assert.deepEqual(config.backup, { enabled: true, schedule: "0 3 * * *", retentionDays: 30 });
         });
 
         it("stack values merge over the defaults key by key", () => {
@@ -104,6 +106,8 @@ describe("stack config", () => {
         { name: "a local-cluster key on an EKS cluster", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { apiPort: 6443 } }), expect: [/^nsip:cluster\.apiPort: unknown key/] },
         { name: "a bad Redis eviction policy", stack: "dev", raw: () => withOverrides("dev", { "nsip:redis": { maxmemoryPolicy: "random" } }), expect: [/^nsip:redis\.maxmemoryPolicy: .*"random"/] },
         { name: "a CORS origin that is not a URL", stack: "dev", raw: () => withOverrides("dev", { "nsip:api": { corsOrigins: ["example"] } }), expect: [/^nsip:api\.corsOrigins\[0\]: .*"example"/] },
+        { name: "a backup schedule that is not 5 cron fields", stack: "prod", raw: () => withOverrides("prod", { "nsip:backup": { schedule: "0 3 * *" } }), expect: [/^nsip:backup\.schedule: a 5-field cron schedule/] },
+        { name: "backups on the local cluster (no S3)", stack: "dev", raw: () => withOverrides("dev", { "nsip:backup": { enabled: true } }), expect: [/^nsip:backup\.enabled: backups are written to S3 and need an "eks" cluster, found "local"/] },
         { name: "an object key given a scalar", stack: "dev", raw: () => withOverrides("dev", { "nsip:storage": "big" }), expect: [/^nsip:storage: expected object, found "big"/] },
         // The prod floor.
         { name: "prod with baseline pod security", stack: "prod", raw: () => withOverrides("prod", { "nsip:hardening": { podSecurityLevel: "baseline" } }), expect: [/^nsip:hardening\.podSecurityLevel: prod enforces "restricted", found "baseline"/] },
@@ -113,6 +117,7 @@ describe("stack config", () => {
         { name: "prod without TLS", stack: "prod", raw: () => { const raw = stackFile("prod"); raw["nsip:edge"] = JSON.stringify({ hostname: "nsip.example.com" }); return raw; }, expect: [/^nsip:edge\.tlsCertificateArn: prod terminates TLS/] },
         { name: "prod with the API endpoint open to the world", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { publicAccessCidrs: ["0.0.0.0/0"] } }), expect: [/^nsip:cluster\.publicAccessCidrs: prod limits the public API endpoint/] },
         { name: "prod on the local cluster", stack: "prod", raw: () => ({ ...stackFile("prod"), "nsip:cluster": JSON.stringify({ provider: "local" }) }), expect: [/^nsip:cluster\.provider: prod runs on "eks" or "existing"/] },
+        { name: "prod on EKS without backups", stack: "prod", raw: () => withOverrides("prod", { "nsip:backup": { enabled: false } }), expect: [/^nsip:backup\.enabled: prod on EKS backs PostgreSQL up to S3: requires true, found false/] },
         { name: "prod keeping logs 30 days", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { logRetentionDays: 30 } }), expect: [/^nsip:cluster\.logRetentionDays: prod keeps control-plane logs at least 90 days, found 30/] },
     ];
 
