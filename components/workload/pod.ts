@@ -7,6 +7,8 @@ export type PodContainer = Omit<ContainerSpec, "probes"> & { probes?: ContainerS
 /** What the pod builder needs: a WorkloadSpec fits, and so does a Job's pod. */
 export type PodInput = Pick<WorkloadSpec, "name" | "runAsUser" | "fsGroup" | "serviceAccountToken" | "stateless" | "volumes"> & {
     containers: PodContainer[];
+    /** Run to completion, in order, before `containers` start; hardened exactly like them. */
+    initContainers?: PodContainer[];
 };
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -28,7 +30,8 @@ export function podSpec(spec: PodInput, hardening: Hardening, selector: Record<s
     const uid = spec.runAsUser;
     if (uid === 0) throw new Error(`workload ${spec.name}: runAsUser must not be 0`);
 
-    const scratchVolumes = spec.containers.flatMap((c) =>
+    const initContainers = spec.initContainers ?? [];
+    const scratchVolumes = [...initContainers, ...spec.containers].flatMap((c) =>
         c.writablePaths.map((w) => ({ name: scratchVolumeName(c, w.path), emptyDir: { medium: w.medium, sizeLimit: w.sizeLimit } })),
     );
 
@@ -45,6 +48,7 @@ export function podSpec(spec: PodInput, hardening: Hardening, selector: Record<s
             fsGroupChangePolicy: "OnRootMismatch",
             seccompProfile: { type: "RuntimeDefault" },
         },
+        ...(initContainers.length > 0 ? { initContainers: initContainers.map((c) => container(c, uid, { ...hardening, zeroDowntimeRollouts: false })) } : {}),
         containers: spec.containers.map((c) => container(c, uid, hardening)),
         volumes: [...scratchVolumes, ...(spec.volumes ?? [])],
         ...(hardening.topologySpread && spec.stateless ? spread(selector) : {}),
