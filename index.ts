@@ -6,6 +6,8 @@ import { ClusterArgs, createCluster } from "./components/cluster";
 import { AppImages, appNames, resolveBuildContext } from "./components/images";
 import { Platform } from "./components/platform";
 import { Services } from "./components/services";
+import { BACKUP_NAME } from "./components/services/postgres/backup";
+import { PostgresBackupStorage } from "./components/services/postgres/backup-storage";
 import { loadStackConfig } from "./stacks/load";
 import type { StackOutputs } from "./stacks/outputs";
 import type { NsipConfig } from "./stacks/schema";
@@ -18,7 +20,8 @@ export = async function nsip(): Promise<StackOutputs> {
 
     const stack = pulumi.getStack();
     const instance = `nsip-${stack}`;
-    const cluster = createCluster("nsip", clusterArgs(config), { providers: cloudProviders(config) });
+    const providers = cloudProviders(config);
+    const cluster = createCluster("nsip", clusterArgs(config), { providers });
 
     const images = new AppImages(
         "nsip",
@@ -38,6 +41,22 @@ export = async function nsip(): Promise<StackOutputs> {
         { provider: cluster.provider },
     );
 
+    // stacks/load.ts allows backups on EKS only.
+    const backupStorage =
+        config.backup.enabled && config.cluster.provider === "eks"
+            ? new PostgresBackupStorage(
+                  "nsip-backups",
+                  {
+                      clusterName: cluster.clusterName,
+                      namespace: config.namespace,
+                      serviceAccount: BACKUP_NAME,
+                      retentionDays: config.backup.retentionDays,
+                      protectData: config.hardening.protectData,
+                  },
+                  { providers },
+              )
+            : undefined;
+
     const publicUrl = publicUrlOf(config);
     const services = new Services(
         "nsip",
@@ -47,6 +66,10 @@ export = async function nsip(): Promise<StackOutputs> {
             instance,
             hardening: config.hardening,
             kubeApiCidrs: config.cluster.provider === "eks" ? [config.cluster.vpcCidr] : ["0.0.0.0/0"],
+            backup:
+                backupStorage && config.cluster.provider === "eks"
+                    ? { bucketName: backupStorage.bucketName, region: config.cluster.region, dependsOn: [backupStorage] }
+                    : undefined,
             dependsOn: [platform],
         },
         { provider: cluster.provider },

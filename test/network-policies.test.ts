@@ -23,6 +23,11 @@ const designTable = [
     "grafana -> prometheus:9090",
     "nginx -> grafana:3000",
 ];
+/** Prod on EKS also runs the PostgreSQL backup CronJob; dev has no S3 to back up to. */
+const designTables: Record<string, string[]> = {
+    dev: designTable,
+    prod: [...designTable, "backup -> postgres:5432"],
+};
 
 interface Pod {
     name: string;
@@ -84,7 +89,7 @@ for (const stack of ["dev", "prod"]) {
         it("pod-to-pod and outside-to-pod edges computed from the rendered policies equal DESIGN.md's table", async () => {
             const rendered = await renderToTemp(stack);
             const edges = computedEdges(manifestsOf(rendered, "NetworkPolicy"), podsOf(rendered));
-            assert.deepEqual(edges, [...designTable].sort());
+            assert.deepEqual(edges, [...designTables[stack]].sort());
         });
 
         it("a namespace-wide default deny covers Ingress and Egress", async () => {
@@ -105,16 +110,23 @@ for (const stack of ["dev", "prod"]) {
             assert.deepEqual(rule.ports.map((p: Manifest) => `${p.protocol}/${p.port}`).sort(), ["TCP/53", "UDP/53"]);
 
             const ipEgress = policies.flatMap((p) =>
-                (p.spec.egress ?? []).filter((r: Manifest) => (r.to ?? []).some((peer: Manifest) => peer.ipBlock)).map(() => p.metadata.name),
+                (p.spec.egress ?? [])
+                    .filter((r: Manifest) => (r.to ?? []).some((peer: Manifest) => peer.ipBlock))
+                    .map((r: Manifest) => `${p.metadata.name} -> ${r.to.map((peer: Manifest) => peer.ipBlock.cidr).join(",")}:${r.ports.map((x: Manifest) => `${x.protocol}/${x.port}`).join(",")}`),
             );
-            assert.deepEqual(ipEgress, ["prometheus"]);
+            // The Kubernetes API: the VPC on EKS, anywhere on the local cluster.
+            const expected = [`prometheus -> ${stack === "prod" ? "10.40.0.0/16" : "0.0.0.0/0"}:TCP/443,TCP/6443`];
+            // The backup in prod: S3 (no stable CIDRs) on 443 and the node's Pod Identity agent on 80, for its credentials.
+            if (stack === "prod") expected.push("postgres-backup -> 0.0.0.0/0:TCP/443", "postgres-backup -> 169.254.170.23/32:TCP/80");
+            assert.deepEqual([...ipEgress].sort(), expected.sort());
         });
 
         it("one policy per workload, each selecting its own pods", async () => {
             const rendered = await renderToTemp(stack);
             const named = manifestsOf(rendered, "NetworkPolicy").filter((p) => p.spec.podSelector?.matchLabels);
             const names = named.map((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/name"]).sort();
-            assert.deepEqual(names, ["analyzer", "api", "frontend", "grafana", "migrations", "nginx", "postgres", "prometheus", "redis"]);
+            const workloads = ["analyzer", "api", "frontend", "grafana", "migrations", "nginx", "postgres", "prometheus", "redis"];
+            assert.deepEqual(names, (stack === "prod" ? [...workloads, "backup"] : workloads).sort());
         });
     });
 }

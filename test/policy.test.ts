@@ -195,16 +195,19 @@ describe("policy pack: the hardening rules (policy/)", function () {
                 // The rules did look at what matters: every workload kind, every ServiceAccount, the namespace.
                 const checked = manifests.filter((m) => objectRules.some((r) => r.types.includes(typeOfManifest(m))));
                 const kinds = [...new Set(checked.map((m) => m.kind))].sort();
-                assert.deepEqual(kinds, ["Deployment", "Job", "Namespace", "ServiceAccount", "StatefulSet"]);
-                assert.equal(checked.filter((m) => m.kind === "ServiceAccount").length, 9);
+                // Prod also runs the PostgreSQL backup CronJob, with its own ServiceAccount.
+                const prod = stackName === "prod";
+                assert.deepEqual(kinds, [...(prod ? ["CronJob"] : []), "Deployment", "Job", "Namespace", "ServiceAccount", "StatefulSet"]);
+                assert.equal(checked.filter((m) => m.kind === "ServiceAccount").length, prod ? 10 : 9);
             });
 
             it("every object rule, on every resource's inputs in resources.json (what the pack is sent)", async () => {
                 const stack = await renderToTemp(stackName);
                 const found = stack.resources.flatMap((r) => objectViolations(r.type, r.inputs as K8sObject).map((v) => `${r.urn}: ${v.message}`));
                 assert.deepEqual(found, []);
-                const workloads = stack.resources.filter((r) => [types.Deployment, types.StatefulSet, types.Job].includes(r.type as never));
-                assert.equal(workloads.length, 9, "5 Deployments, 3 StatefulSets, the migration Job");
+                const workloads = stack.resources.filter((r) => [types.Deployment, types.StatefulSet, types.Job, types.CronJob].includes(r.type as never));
+                if (stackName === "prod") assert.equal(workloads.length, 10, "5 Deployments, 3 StatefulSets, the migration Job, the backup CronJob");
+                else assert.equal(workloads.length, 9, "5 Deployments, 3 StatefulSets, the migration Job");
             });
         });
     }

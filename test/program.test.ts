@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { renderToTemp } from "./support/render-helper";
+import { autoName } from "../tools/render/mocks";
 import { dependencyClosure, resourcesOfType } from "./support/rendered";
 
 const IMAGE = "docker:index/image:Image";
@@ -144,6 +145,49 @@ describe("the program graph", function () {
                 assert.equal(build.args.BUILDKIT_INLINE_CACHE, "1");
             }
             assert.equal(resourcesOfType(r, "docker:index/registryImage:RegistryImage").length, 3);
+        });
+
+        it("backups: a private, versioned, encrypted bucket expiring dumps after retentionDays, protected in prod", async () => {
+            const r = await renderToTemp("prod");
+            const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
+            assert.ok(bucket.protect && bucket.retainOnDelete, "a teardown never takes the backups with it");
+            const on = (type: string) => {
+                const found = resourcesOfType(r, type);
+                assert.equal(found.length, 1, type);
+                assert.ok(found[0].dependencies.includes(bucket.urn), `${type} configures the backup bucket`);
+                return found[0].inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+            };
+            const block = on("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+            for (const key of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.equal(block[key], true, key);
+            assert.equal(on("aws:s3/bucketVersioning:BucketVersioning").versioningConfiguration.status, "Enabled");
+            assert.equal(on("aws:s3/bucketOwnershipControls:BucketOwnershipControls").rule.objectOwnership, "BucketOwnerEnforced");
+            const sse = on("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").rules[0].applyServerSideEncryptionByDefault;
+            assert.ok(["aws:kms", "AES256"].includes(sse.sseAlgorithm), sse.sseAlgorithm);
+            const [rule] = on("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").rules;
+            assert.equal(rule.status, "Enabled");
+            assert.equal(rule.expiration.days, 30, "nsip:backup.retentionDays");
+            assert.equal(rule.filter.prefix, "postgres/");
+        });
+
+        it("backups: a Pod Identity role that may only put dumps into that bucket, associated with nsip/postgres-backup", async () => {
+            const r = await renderToTemp("prod");
+            const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
+            const bucketName = autoName(bucket.type, bucket.name);
+            const association = resourcesOfType(r, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+            assert.equal(association.length, 1);
+            const { namespace, serviceAccount, clusterName, roleArn } = association[0].inputs as Record<string, string>;
+            assert.deepEqual({ namespace, serviceAccount, clusterName }, { namespace: "nsip", serviceAccount: "postgres-backup", clusterName: "nsip-prod" });
+
+            const role = resourcesOfType(r, "aws:iam/role:Role").find((x) => roleArn.endsWith(`/${autoName(x.type, x.name)}`))!;
+            assert.ok(role, `the association's role ${roleArn} is one of ours`);
+            assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy as string).Statement, [
+                { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
+            ]);
+            const policies = resourcesOfType(r, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.dependencies.includes(role.urn));
+            assert.equal(policies.length, 1, "one inline policy");
+            assert.equal(resourcesOfType(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((p) => p.dependencies.includes(role.urn)).length, 0, "no managed policy");
+            const statements = JSON.parse(policies[0].inputs.policy as string).Statement as { Effect: string; Action: string[]; Resource: string }[];
+            assert.deepEqual(statements, [{ Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `arn:aws:s3:::${bucketName}/postgres/*` }]);
         });
 
         it("exports the VPC, subnets and cluster endpoint", async () => {

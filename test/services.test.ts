@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { parse as parseYaml } from "yaml";
 import { renderToTemp } from "./support/render-helper";
 import { restrictedViolations } from "../policy/pod-security";
+import { autoName } from "../tools/render/mocks";
 import { bytes, cpuCores, Manifest, manifest, manifestsOf, podTemplates, resourcesOfType } from "./support/rendered";
 
 const eight = ["analyzer", "api", "frontend", "grafana", "nginx", "postgres", "prometheus", "redis"];
@@ -25,7 +26,8 @@ describe("the eight services", function () {
                 const sets = manifestsOf(r, "StatefulSet").map((m) => m.metadata.name).sort();
                 assert.deepEqual(sets, statefulSets);
                 assert.deepEqual(deployments, ["analyzer", "api", "frontend", "grafana", "nginx"]);
-                assert.deepEqual(manifestsOf(r, "ServiceAccount").map((m) => m.metadata.name).sort(), [...eight, "migrations"].sort());
+                const jobs = stack === "prod" ? ["migrations", "postgres-backup"] : ["migrations"];
+                assert.deepEqual(manifestsOf(r, "ServiceAccount").map((m) => m.metadata.name).sort(), [...eight, ...jobs].sort());
             });
 
             it("recommended labels on every object", async () => {
@@ -45,7 +47,7 @@ describe("the eight services", function () {
                     assert.notEqual(t.spec.securityContext.runAsUser, 0, t.owner);
                     assert.notEqual(t.spec.securityContext.runAsGroup, 0, t.owner);
                     assert.equal(t.spec.securityContext.seccompProfile.type, "RuntimeDefault", t.owner);
-                    for (const c of t.spec.containers) {
+                    for (const c of [...(t.spec.initContainers ?? []), ...t.spec.containers]) {
                         const sc = c.securityContext;
                         assert.equal(sc.allowPrivilegeEscalation, false, `${t.owner}/${c.name}`);
                         assert.deepEqual(sc.capabilities.drop, ["ALL"], `${t.owner}/${c.name}`);
@@ -73,7 +75,9 @@ describe("the eight services", function () {
                 for (const t of podTemplates(r)) {
                     const expected = t.owner === "StatefulSet/prometheus";
                     assert.equal(t.spec.automountServiceAccountToken, expected, t.owner);
-                    assert.equal(t.spec.serviceAccountName, t.labels["app.kubernetes.io/name"], `${t.owner} runs as its own ServiceAccount`);
+                    // The backup pods carry the traffic table's name; their ServiceAccount is the one Pod Identity associates.
+                    const ownAccount = t.owner === "CronJob/postgres-backup" ? "postgres-backup" : t.labels["app.kubernetes.io/name"];
+                    assert.equal(t.spec.serviceAccountName, ownAccount, `${t.owner} runs as its own ServiceAccount`);
                 }
                 const role = manifest(r, "Role", "prometheus-discovery");
                 for (const rule of role.rules) {
@@ -87,7 +91,7 @@ describe("the eight services", function () {
 
             it("requests and limits for cpu, memory and ephemeral storage on every container", async () => {
                 for (const t of podTemplates(await renderToTemp(stack))) {
-                    for (const c of t.spec.containers) {
+                    for (const c of [...(t.spec.initContainers ?? []), ...t.spec.containers]) {
                         for (const kind of ["requests", "limits"]) {
                             for (const resource of ["cpu", "memory", "ephemeral-storage"]) {
                                 assert.ok(c.resources?.[kind]?.[resource], `${t.owner}/${c.name} lacks ${kind}.${resource}`);
@@ -99,7 +103,7 @@ describe("the eight services", function () {
 
             it("readiness and liveness probes that differ, and startup probes on the main containers", async () => {
                 const r = await renderToTemp(stack);
-                for (const t of podTemplates(r).filter((p) => !p.owner.startsWith("Job/"))) {
+                for (const t of podTemplates(r).filter((p) => !/^(Cron)?Job\//.test(p.owner))) {
                     for (const c of t.spec.containers) {
                         assert.ok(c.readinessProbe && c.livenessProbe, `${t.owner}/${c.name} lacks probes`);
                         assert.notDeepEqual(c.readinessProbe, c.livenessProbe, `${t.owner}/${c.name}: liveness must differ from readiness`);
@@ -180,6 +184,7 @@ describe("the eight services", function () {
         it("every pod template, Jobs included, passes every Pod Security Standards restricted check", async () => {
             const templates = podTemplates(await renderToTemp("prod"));
             assert.ok(templates.some((t) => t.owner.startsWith("Job/")), "the migration Job is checked too");
+            assert.ok(templates.some((t) => t.owner === "CronJob/postgres-backup"), "the backup CronJob is checked too");
             for (const t of templates) assert.deepEqual(restrictedViolations(t.spec), [], t.owner);
         });
 
@@ -277,6 +282,46 @@ describe("the eight services", function () {
             assert.ok(apiDeployment.dependencies.includes(jobResource.urn), "the api rollout waits for the migration Job");
         });
 
+        it("postgres backup (prod only): a CronJob that dumps with the pinned postgres image and uploads with a pinned AWS CLI", async () => {
+            assert.equal(manifestsOf(await renderToTemp("dev"), "CronJob").length, 0, "dev has no backup");
+            const r = await renderToTemp("prod");
+            const cron = manifest(r, "CronJob", "postgres-backup");
+            assert.equal(cron.spec.schedule, "0 3 * * *");
+            assert.equal(cron.spec.concurrencyPolicy, "Forbid");
+            assert.ok(cron.spec.startingDeadlineSeconds > 0);
+            assert.ok(cron.spec.successfulJobsHistoryLimit > 0 && cron.spec.failedJobsHistoryLimit > 0);
+            const job = cron.spec.jobTemplate.spec;
+            assert.ok(job.backoffLimit >= 0 && job.activeDeadlineSeconds > 0);
+            const pod = job.template.spec;
+            assert.equal(pod.restartPolicy, "Never");
+            assert.equal(pod.serviceAccountName, "postgres-backup");
+            assert.equal(manifest(r, "ServiceAccount", "postgres-backup").automountServiceAccountToken, false);
+            assert.equal(pod.securityContext.runAsUser, 70, "postgres' uid, shared by both containers");
+
+            const [dump] = pod.initContainers as Manifest[];
+            assert.equal(dump.image, containerOf(workload(r, "postgres"), "postgres").image, "pg_dump matches the server's major version");
+            assert.deepEqual(dump.command, ["pg_dump", "--format=custom", "--file=/backup/postgres.dump"]);
+            assert.equal(envOf(dump, "PGHOST")?.value, "postgres.nsip.svc.cluster.local");
+            assert.deepEqual(envOf(dump, "PGPASSWORD")?.valueFrom.secretKeyRef, { name: "postgres-credentials", key: "password" });
+
+            const [upload] = pod.containers as Manifest[];
+            assert.match(upload.image, /^amazon\/aws-cli:2\.\d+\.\d+$/, "an exact 2.x tag");
+            assert.match(upload.command.join(" "), /aws s3 cp .*"\/backup\/postgres\.dump" "s3:\/\/\$BUCKET\/postgres\/\$\(date -u \+%Y%m%dT%H%M%SZ\)\.dump"/);
+            const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
+            // The bucket is autonamed by its provider: the name the (mock) provider gave it must be the one in the pod.
+            assert.equal(envOf(upload, "BUCKET")?.value, autoName(bucket.type, bucket.name), "the target is the bucket the program creates");
+            const cronResource = resourcesOfType(r, "kubernetes:batch/v1:CronJob")[0];
+            assert.ok(cronResource.dependencies.includes(bucket.urn));
+            assert.equal(envOf(upload, "AWS_REGION")?.value, "eu-west-1");
+            assert.equal(envOf(upload, "HOME")?.value, "/tmp");
+            assert.ok(upload.volumeMounts.some((m: Manifest) => m.mountPath === "/tmp" && !m.readOnly), "HOME is writable");
+
+            const shared = (c: Manifest) => c.volumeMounts.find((m: Manifest) => m.mountPath === "/backup");
+            assert.equal(shared(dump).name, shared(upload).name, "the dump reaches the upload through one volume");
+            assert.equal(shared(upload).readOnly, true);
+            assert.ok(pod.volumes.find((v: Manifest) => v.name === shared(dump).name).emptyDir, "scratch, gone with the pod");
+        });
+
         it("analyzer: gunicorn workers from config, memory-backed worker and multiprocess dirs", async () => {
             const r = await renderToTemp("prod");
             assert.equal(manifest(r, "ConfigMap", "analyzer-env").data.GUNICORN_WORKERS, "4");
@@ -308,7 +353,9 @@ describe("the eight services", function () {
         it("images are referenced by digest, never by a moving tag", async () => {
             const r = await renderToTemp("prod");
             for (const name of ["api", "analyzer", "frontend"]) assert.match(containerOf(workload(r, name), name).image, /@sha256:[0-9a-f]{64}$/, name);
-            for (const t of podTemplates(r)) for (const c of t.spec.containers) assert.doesNotMatch(c.image, /:latest$|^[^:@]+$/, `${t.owner}/${c.name}`);
+            for (const t of podTemplates(r)) {
+                for (const c of [...(t.spec.initContainers ?? []), ...t.spec.containers]) assert.doesNotMatch(c.image, /:latest$|^[^:@]+$/, `${t.owner}/${c.name}`);
+            }
         });
     });
 });

@@ -7,19 +7,20 @@ import { recommendedLabels, selectorLabels } from "../workload/labels";
 import { PeerSelectors, workloadPolicySpec } from "../workload/network-policy";
 import { analyzerService } from "./analyzer";
 import { apiService } from "./api";
-import { MigrationJob } from "./api/migrations";
+import { MIGRATIONS_NAME, MigrationJob } from "./api/migrations";
 import { CONFIG_VOLUME, ServiceContext, ServiceDefinition, serviceHost } from "./context";
 import { frontendService } from "./frontend";
 import { grafanaService } from "./grafana";
 import { nginxService } from "./nginx";
 import { edgeServiceShape } from "./nginx/edge-service";
 import { postgresService } from "./postgres";
+import { BACKUP_PEER, PostgresBackup } from "./postgres/backup";
 import { ports, ServiceName } from "./ports";
 import { prometheusService } from "./prometheus";
 import { PrometheusRbac } from "./prometheus/rbac";
 import { redisService } from "./redis";
 import { thirdPartyImages } from "./third-party-images";
-import { trafficTable } from "./traffic";
+import { trafficFor } from "./traffic";
 
 export { serviceNames } from "./ports";
 export type { ServiceContext } from "./context";
@@ -34,6 +35,13 @@ export interface ServicesArgs {
     kubeApiCidrs: string[];
     /** The generated Secrets: workloads reference them by name, so they wait for them explicitly. */
     dependsOn: pulumi.Resource[];
+    /** The S3 side of the PostgreSQL backups (EKS only); without it there is no backup CronJob. */
+    backup?: {
+        bucketName: pulumi.Input<string>;
+        region: string;
+        /** The bucket, role and Pod Identity association: a pod started before the association gets no credentials. */
+        dependsOn: pulumi.Resource[];
+    };
 }
 
 const definitions: Record<ServiceName, (ctx: ServiceContext) => ServiceDefinition> = {
@@ -47,7 +55,7 @@ const definitions: Record<ServiceName, (ctx: ServiceContext) => ServiceDefinitio
     nginx: nginxService,
 };
 
-/** The eight services, each through the shared workload builder, plus the edge's LoadBalancer and the migration Job. */
+/** The eight services, each through the shared workload builder, plus the edge's LoadBalancer, the migration Job and the backup CronJob. */
 export class Services extends pulumi.ComponentResource {
     /** `host:port` inside the cluster, per service and port name. */
     public readonly endpoints: Record<string, string>;
@@ -60,6 +68,7 @@ export class Services extends pulumi.ComponentResource {
             pod: (peer) => selectorLabels({ name: peer, instance: args.instance }),
             kubeApiCidrs: args.kubeApiCidrs,
         };
+        const trafficTable = trafficFor({ backup: args.backup !== undefined });
 
         const build = (service: ServiceName, extraDependsOn: pulumi.Resource[] = []): Workload => {
             const def = definitions[service](ctx);
@@ -113,10 +122,26 @@ export class Services extends pulumi.ComponentResource {
                 image: ctx.images.api,
                 hardening: args.hardening,
                 resources: ctx.config.services.api.resources,
-                networkPolicy: workloadPolicySpec("migrations", trafficTable, peers),
+                networkPolicy: workloadPolicySpec(MIGRATIONS_NAME, trafficTable, peers),
             },
             { ...child, dependsOn: [...args.dependsOn, postgres] },
         );
+        if (args.backup) {
+            new PostgresBackup(
+                `${name}-postgres-backup`,
+                {
+                    namespace: args.namespace,
+                    namespaceName: ctx.namespace,
+                    instance: args.instance,
+                    hardening: args.hardening,
+                    schedule: ctx.config.backup.schedule,
+                    bucketName: args.backup.bucketName,
+                    region: args.backup.region,
+                    networkPolicy: workloadPolicySpec(BACKUP_PEER, trafficTable, peers),
+                },
+                { ...child, dependsOn: [...args.dependsOn, postgres, ...args.backup.dependsOn] },
+            );
+        }
         build("api", [migrations]);
         build("frontend");
         new PrometheusRbac(`${name}-prometheus-rbac`, { namespace: args.namespace, instance: args.instance, version: ctx.config.images.version }, child);

@@ -2,10 +2,14 @@ import { ports, ServiceName } from "./ports";
 
 /**
  * DESIGN.md's traffic table as data: the only flows the NetworkPolicies allow (plus DNS for every pod).
- * `migrations` is the schema-migration Job (api image), `outside` the load balancer's clients,
- * `kube-api` the Kubernetes API server, `s3` AWS S3 over HTTPS.
+ * `migrations` is the schema-migration Job (api image), `backup` the PostgreSQL backup CronJob (prod on EKS),
+ * `outside` the load balancer's clients, `kube-api` the Kubernetes API server, `s3` AWS S3 over HTTPS and
+ * `pod-identity-agent` the node-local EKS Pod Identity credential endpoint.
  */
-export type Peer = ServiceName | "migrations" | "outside" | "kube-api";
+export type Peer = ServiceName | "migrations" | "backup" | "outside" | "kube-api" | "s3" | "pod-identity-agent";
+
+/** Pods that exist only on some stacks; their flows are left out where they don't, so no policy names them. */
+export type OptionalPeer = "backup";
 
 export interface Flow {
     from: Peer;
@@ -30,4 +34,14 @@ export const trafficTable: readonly Flow[] = [
     { from: "grafana", to: "prometheus", ports: [ports.prometheus.http] },
     { from: "nginx", to: "grafana", ports: [ports.grafana.http] },
     { from: "prometheus", to: "kube-api", ports: [443, 6443] },
+    { from: "backup", to: "postgres", ports: [ports.postgres.sql] },
+    { from: "backup", to: "s3", ports: [443] },
+    // The AWS CLI fetches the Pod Identity credentials over plain HTTP from the agent on its node.
+    { from: "backup", to: "pod-identity-agent", ports: [80] },
 ];
+
+/** The table for a stack: flows of optional pods the stack does not run are dropped. */
+export function trafficFor(present: Record<OptionalPeer, boolean>): readonly Flow[] {
+    const absent = (peer: Peer) => peer in present && !present[peer as OptionalPeer];
+    return trafficTable.filter((f) => !absent(f.from) && !absent(f.to));
+}

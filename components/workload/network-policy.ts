@@ -12,6 +12,8 @@ export interface PeerSelectors {
 }
 
 const ANYWHERE = "0.0.0.0/0";
+/** Link-local address of the eks-pod-identity-agent DaemonSet (host network) on every EKS node. */
+export const POD_IDENTITY_AGENT_CIDR = "169.254.170.23/32";
 
 /**
  * One workload's NetworkPolicy: exactly the flows of the traffic table that start or end at it.
@@ -19,7 +21,9 @@ const ANYWHERE = "0.0.0.0/0";
  */
 export function workloadPolicySpec(name: string, table: readonly Flow[], peers: PeerSelectors): NetworkPolicySpec {
     const toPeer = (peer: Peer): PolicyPeer[] => {
-        if (peer === "outside") return [{ ipBlock: { cidr: ANYWHERE } }];
+        // S3 publishes no CIDRs a NetworkPolicy could list (its ranges are many, shared and changing): port 443 anywhere.
+        if (peer === "outside" || peer === "s3") return [{ ipBlock: { cidr: ANYWHERE } }];
+        if (peer === "pod-identity-agent") return [{ ipBlock: { cidr: POD_IDENTITY_AGENT_CIDR } }];
         if (peer === "kube-api") return peers.kubeApiCidrs.map((cidr) => ({ ipBlock: { cidr } }));
         return [{ podSelector: { matchLabels: peers.pod(peer) } }];
     };

@@ -48,6 +48,7 @@ export function podSpec(spec: PodInput, hardening: Hardening, selector: Record<s
             fsGroupChangePolicy: "OnRootMismatch",
             seccompProfile: { type: "RuntimeDefault" },
         },
+        // Kubernetes rejects lifecycle hooks on init containers, hence no preStop for them.
         ...(initContainers.length > 0 ? { initContainers: initContainers.map((c) => container(c, uid, { ...hardening, zeroDowntimeRollouts: false })) } : {}),
         containers: spec.containers.map((c) => container(c, uid, hardening)),
         volumes: [...scratchVolumes, ...(spec.volumes ?? [])],

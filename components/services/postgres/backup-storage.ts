@@ -1,0 +1,108 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface PostgresBackupStorageArgs {
+    /** The EKS cluster the Pod Identity association belongs to. */
+    clusterName: pulumi.Input<string>;
+    /** Namespace and ServiceAccount of the backup CronJob: the only identity that gets the role. */
+    namespace: string;
+    serviceAccount: string;
+    /** Dumps older than this are expired by S3. */
+    retentionDays: number;
+    /** Prod: `protect` + `retainOnDelete` on the bucket, so a stack teardown never takes the backups with it. */
+    protectData: boolean;
+}
+
+/** Key prefix of every dump in the bucket; the IAM policy allows writes below it only. */
+export const BACKUP_PREFIX = "postgres/";
+
+/**
+ * Where PostgreSQL dumps go: a private, versioned, encrypted S3 bucket that expires dumps after the
+ * retention period, and an IAM role that EKS Pod Identity hands to the backup CronJob's ServiceAccount.
+ * The role may put objects under `postgres/` and nothing else: no read, no list, no delete.
+ */
+export class PostgresBackupStorage extends pulumi.ComponentResource {
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly bucketArn: pulumi.Output<string>;
+    public readonly roleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: PostgresBackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("nsip:services:PostgresBackupStorage", name, {}, opts);
+        const child = { parent: this };
+        const dataOpts: pulumi.CustomResourceOptions = { parent: this, protect: args.protectData, retainOnDelete: args.protectData };
+
+        const bucket = new aws.s3.Bucket(`${name}-bucket`, {}, dataOpts);
+        const bucketOpts = { parent: this, dependsOn: [bucket] };
+        new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access`,
+            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            bucketOpts,
+        );
+        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, bucketOpts);
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            // The AWS-managed aws/s3 key: the role needs no kms:* grant, and the bucket key keeps KMS calls per object low.
+            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }] },
+            bucketOpts,
+        );
+        const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, bucketOpts);
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    {
+                        id: "expire-dumps",
+                        status: "Enabled",
+                        filter: { prefix: BACKUP_PREFIX },
+                        expiration: { days: args.retentionDays },
+                        // With versioning on, expiry only adds a delete marker: the dump itself goes one day later.
+                        noncurrentVersionExpiration: { noncurrentDays: 1 },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                    },
+                ],
+            },
+            // S3 rejects lifecycle rules on versions before versioning is configured.
+            { parent: this, dependsOn: [versioning] },
+        );
+
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                description: `EKS Pod Identity role of ${args.namespace}/${args.serviceAccount}: writes PostgreSQL dumps to S3`,
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
+                }),
+            },
+            child,
+        );
+        const policy = new aws.iam.RolePolicy(
+            `${name}-put-dumps`,
+            { role: role.id, policy: bucket.arn.apply((arn) => JSON.stringify(uploadPolicy(arn))) },
+            child,
+        );
+        new aws.eks.PodIdentityAssociation(
+            `${name}-pod-identity`,
+            { clusterName: args.clusterName, namespace: args.namespace, serviceAccount: args.serviceAccount, roleArn: role.arn },
+            // Pods started before the role can write would fail their first upload.
+            { parent: this, dependsOn: [policy] },
+        );
+
+        this.bucketName = bucket.bucket;
+        this.bucketArn = bucket.arn;
+        this.roleArn = role.arn;
+        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, roleArn: this.roleArn });
+    }
+}
+
+/**
+ * `aws s3 cp` of a file: PutObject, or above 8 MB a multipart upload (CreateMultipartUpload, UploadPart and
+ * CompleteMultipartUpload are all authorized by s3:PutObject); on failure the CLI aborts the upload.
+ */
+export function uploadPolicy(bucketArn: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${bucketArn}/${BACKUP_PREFIX}*` }],
+    };
+}
