@@ -280,6 +280,12 @@ describe("the eight services", function () {
             const jobResource = resourcesOfType(r, "kubernetes:batch/v1:Job")[0];
             const apiDeployment = r.resources.find((res) => res.type === "kubernetes:apps/v1:Deployment" && res.name.endsWith("-api-deployment"))!;
             assert.ok(apiDeployment.dependencies.includes(jobResource.urn), "the api rollout waits for the migration Job");
+            const byName = (type: string, suffix: string) => r.resources.find((res) => res.type === type && res.name.endsWith(suffix))!.urn;
+            const postgresSet = byName("kubernetes:apps/v1:StatefulSet", "-postgres-statefulset");
+            const credentials = byName("kubernetes:core/v1:Secret", "-postgres-credentials");
+            assert.ok(jobResource.dependencies.includes(postgresSet), "the migration Job waits for postgres");
+            assert.ok(jobResource.dependencies.includes(credentials), "the migration Job waits for the database credentials");
+            assert.ok(apiDeployment.dependencies.includes(credentials), "the api waits for the Secrets it reads");
         });
 
         it("postgres backup (prod only): a CronJob that dumps with the pinned postgres image and uploads with a pinned AWS CLI", async () => {

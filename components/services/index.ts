@@ -98,14 +98,15 @@ export class Services extends pulumi.ComponentResource {
             return new Workload(
                 `${name}-${service}`,
                 {
-                    spec: { ...spec, dependsOn: [...(spec.dependsOn ?? []), ...extraDependsOn] },
+                    // On the spec, not only on the component: a component's dependsOn does not reach its children.
+                    spec: { ...spec, dependsOn: [...(spec.dependsOn ?? []), ...args.dependsOn, ...extraDependsOn] },
                     namespace: args.namespace,
                     instance: args.instance,
                     hardening: args.hardening,
                     traffic: trafficTable,
                     peers,
                 },
-                { ...child, dependsOn: [...args.dependsOn, ...extraDependsOn] },
+                { parent: this, provider: opts.provider },
             );
         };
 

@@ -78,7 +78,8 @@ export class MigrationJob extends pulumi.ComponentResource {
                     template: { metadata: { labels }, spec: { ...pod, restartPolicy: "Never" } },
                 },
             },
-            child,
+            // The component's dependsOn (postgres up, secrets in place) does not reach its children by itself.
+            { ...child, dependsOn: opts.dependsOn },
         );
         new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: { name: MIGRATIONS_NAME, namespace, labels }, spec: args.networkPolicy }, child);
         this.registerOutputs({ jobName: this.job.metadata.name });
