@@ -26,12 +26,13 @@ export const types = {
     KmsKey: "aws:kms/key:Key",
     EcrRepository: "aws:ecr/repository:Repository",
     LogGroup: "aws:cloudwatch/logGroup:LogGroup",
+    S3Bucket: "aws:s3/bucket:Bucket",
 } as const;
 
 /** Kinds that carry a pod template (or are a pod). */
 export const workloadTypes: readonly string[] = [types.Deployment, types.StatefulSet, types.DaemonSet, types.Job, types.CronJob, types.Pod];
 /** Resources that hold data and must be `protect`ed in prod. */
-export const dataTypes: readonly string[] = [types.PersistentVolumeClaim, types.KmsKey, types.EcrRepository, types.LogGroup];
+export const dataTypes: readonly string[] = [types.PersistentVolumeClaim, types.KmsKey, types.EcrRepository, types.LogGroup, types.S3Bucket];
 
 /** The only workload and ServiceAccount that may mount an API token (Kubernetes service discovery). */
 export const TOKEN_EXEMPT_NAME = "prometheus";
@@ -449,7 +450,7 @@ export const stackRules: readonly StackRule[] = [
     },
     {
         name: "prod-data-protected",
-        description: "In prod, every PersistentVolumeClaim, KMS key, ECR repository and CloudWatch log group has protect set.",
+        description: "In prod, every PersistentVolumeClaim, KMS key, ECR repository, CloudWatch log group and S3 bucket (backups) has protect set.",
         prodOnly: true,
         check: dataProtectionViolations,
     },

@@ -29,6 +29,7 @@ import {
     stackRules,
     stackViolations,
     types,
+    dataTypes,
 } from "../policy/rules";
 import { UNKNOWN_PLACEHOLDER } from "../tools/render/values";
 import { RenderedStack, renderToTemp } from "./support/render-helper";
@@ -180,6 +181,7 @@ describe("policy pack: the hardening rules (policy/)", function () {
                 KmsKey: tokenOf(aws.kms.Key),
                 EcrRepository: tokenOf(aws.ecr.Repository),
                 LogGroup: tokenOf(aws.cloudwatch.LogGroup),
+                S3Bucket: tokenOf(aws.s3.Bucket),
             },
             { ...types },
         );
@@ -216,9 +218,9 @@ describe("policy pack: the hardening rules (policy/)", function () {
         const resources = stackResources(await renderToTemp("prod"));
         assert.equal(isProdStack(resources), true);
         assert.deepEqual(stackViolations(resources), []);
-        // What the prod-only rule looked at: 3 PVCs, the KMS key, 3 ECR repositories, the log group.
-        const data = resources.filter((r) => [types.PersistentVolumeClaim, types.KmsKey, types.EcrRepository, types.LogGroup].includes(r.type as never));
-        assert.equal(data.length, 8);
+        // What the prod-only rule looked at: 3 PVCs, the KMS key, 3 ECR repositories, the log group, the backup bucket.
+        const data = resources.filter((r) => dataTypes.includes(r.type));
+        assert.equal(data.length, 9);
         assert.ok(resources.some((r) => r.type === types.Service && r.props.spec?.type === "LoadBalancer"), "the LB rule saw the edge Service");
     });
 
