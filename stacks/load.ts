@@ -75,7 +75,7 @@ export function parseStackConfig(raw: Record<string, string>, opts: { stack: str
         issues.push({ key: "nsip:edge.hostname", message: `required on an "${parsed.data.cluster.provider}" cluster: it makes the public and Grafana URLs` });
     }
     if (parsed.data.backup.enabled && parsed.data.cluster.provider !== "eks") {
-        issues.push({ key: "nsip:backup.enabled", message: `backups are written to S3 and need an "eks" cluster, found "${parsed.data.cluster.provider}"` });
+        issues.push({ key: "nsip:backup.enabled", message: `backups are written to S3 and need an "eks" cluster, found "${parsed.data.cluster.provider}"; set it to false on this cluster` });
     }
     issues.push(...prodFloorViolations(parsed.data));
     if (issues.length > 0) throw new NsipConfigError(issues);
