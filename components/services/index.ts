@@ -19,7 +19,7 @@ import { ports, ServiceName } from "./ports";
 import { prometheusService } from "./prometheus";
 import { PrometheusRbac } from "./prometheus/rbac";
 import { redisService } from "./redis";
-import { thirdPartyImages } from "./third-party-images";
+import { imageTag } from "./third-party-images";
 import { trafficFor } from "./traffic";
 
 export { serviceNames } from "./ports";
@@ -157,7 +157,7 @@ export class Services extends pulumi.ComponentResource {
                 metadata: {
                     name: "nginx-public",
                     namespace: args.namespace,
-                    labels: recommendedLabels({ name: "nginx", component: "edge", instance: args.instance, version: thirdPartyImages.edgeNginx.split(":")[1] }),
+                    labels: recommendedLabels({ name: "nginx", component: "edge", instance: args.instance, version: imageTag("edgeNginx") }),
                     annotations: shape.annotations,
                 },
                 spec: {

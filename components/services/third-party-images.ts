@@ -20,3 +20,8 @@ export const thirdPartyImages = {
 } as const;
 
 export type ThirdPartyImage = keyof typeof thirdPartyImages;
+
+/** The tag of a pinned third-party image, used as its `app.kubernetes.io/version` label. */
+export function imageTag(image: ThirdPartyImage): string {
+    return thirdPartyImages[image].split(":").slice(-1)[0];
+}

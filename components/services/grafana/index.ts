@@ -2,7 +2,7 @@ import * as fs from "fs";
 import { secretRefs } from "../../platform";
 import { ports } from "../ports";
 import { httpReadiness, startup, tcpLiveness } from "../probes";
-import { thirdPartyImages } from "../third-party-images";
+import { imageTag, thirdPartyImages } from "../third-party-images";
 import { CONFIG_VOLUME, ServiceContext, ServiceDefinition, serviceHost } from "../context";
 import { GRAFANA_DASHBOARDS, GRAFANA_PATHS, GRAFANA_SUB_PATH, renderGrafanaDashboardProviders, renderGrafanaDatasources, renderGrafanaIni } from "./provisioning";
 
@@ -28,7 +28,7 @@ export function grafanaService(ctx: ServiceContext): ServiceDefinition {
         spec: {
             name: "grafana",
             component: "dashboards",
-            version: thirdPartyImages.grafana.split(":")[1],
+            version: imageTag("grafana"),
             kind: "Deployment",
             // One replica: users and sessions live in grafana's own database (README, "Grafana").
             stateless: false,

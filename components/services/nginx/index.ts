@@ -1,7 +1,7 @@
 import { exporterSidecar } from "../exporter";
 import { ports } from "../ports";
 import { httpReadiness, startup, tcpLiveness } from "../probes";
-import { thirdPartyImages } from "../third-party-images";
+import { imageTag, thirdPartyImages } from "../third-party-images";
 import { CONFIG_VOLUME, ServiceContext, ServiceDefinition } from "../context";
 import { clusterServiceAddress, EDGE_HEALTH_PATH, EDGE_STUB_STATUS_PATH, renderEdgeNginxConf } from "./nginx-conf";
 
@@ -33,7 +33,7 @@ export function nginxService(ctx: ServiceContext): ServiceDefinition {
         spec: {
             name: "nginx",
             component: "edge",
-            version: thirdPartyImages.edgeNginx.split(":")[1],
+            version: imageTag("edgeNginx"),
             kind: "Deployment",
             stateless: true,
             replicas: svc.replicas,

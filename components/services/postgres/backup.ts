@@ -4,7 +4,7 @@ import type { Hardening, Resources } from "../../../stacks/schema";
 import { recommendedLabels } from "../../workload/labels";
 import { DATA_VOLUME, podSpec } from "../../workload/pod";
 import { apiDatabaseEnv } from "../api";
-import { thirdPartyImages } from "../third-party-images";
+import { imageTag, thirdPartyImages } from "../third-party-images";
 import { BACKUP_PREFIX } from "./backup-storage";
 import { POSTGRES_UID } from "./index";
 
@@ -48,7 +48,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
     constructor(name: string, args: PostgresBackupArgs, opts: pulumi.ComponentResourceOptions & { provider: k8s.Provider }) {
         super("nsip:services:PostgresBackup", name, {}, opts);
         const child = { parent: this, provider: opts.provider };
-        const version = thirdPartyImages.postgres.split(":")[1];
+        const version = imageTag("postgres");
         // The traffic table's name, so the NetworkPolicies select the pods; the objects are named for Pod Identity.
         const labels = recommendedLabels({ name: BACKUP_PEER, component: "backup", instance: args.instance, version });
         const namespace = args.namespace;

@@ -2,7 +2,7 @@ import { secretRefs } from "../../platform";
 import { exporterSidecar } from "../exporter";
 import { ports } from "../ports";
 import { execProbe, startup } from "../probes";
-import { thirdPartyImages } from "../third-party-images";
+import { imageTag, thirdPartyImages } from "../third-party-images";
 import { ServiceContext, ServiceDefinition } from "../context";
 
 /** The postgres user of the official alpine image. */
@@ -21,7 +21,7 @@ export function postgresService(ctx: ServiceContext): ServiceDefinition {
         spec: {
             name: "postgres",
             component: "database",
-            version: thirdPartyImages.postgres.split(":")[1],
+            version: imageTag("postgres"),
             kind: "StatefulSet",
             stateless: false,
             replicas: 1,

@@ -1,6 +1,6 @@
 import { ports } from "../ports";
 import { httpLiveness, httpReadiness, startup } from "../probes";
-import { thirdPartyImages } from "../third-party-images";
+import { imageTag, thirdPartyImages } from "../third-party-images";
 import { CONFIG_VOLUME, ServiceContext, ServiceDefinition } from "../context";
 import { renderAlertRules } from "./alert-rules";
 import { renderPrometheusConfig } from "./prometheus-config";
@@ -23,7 +23,7 @@ export function prometheusService(ctx: ServiceContext): ServiceDefinition {
         spec: {
             name: "prometheus",
             component: "monitoring",
-            version: thirdPartyImages.prometheus.split(":")[1],
+            version: imageTag("prometheus"),
             kind: "StatefulSet",
             stateless: false,
             replicas: 1,

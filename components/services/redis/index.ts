@@ -2,7 +2,7 @@ import { secretRefs } from "../../platform";
 import { exporterSidecar } from "../exporter";
 import { ports } from "../ports";
 import { execProbe, startup, tcpLiveness } from "../probes";
-import { thirdPartyImages } from "../third-party-images";
+import { imageTag, thirdPartyImages } from "../third-party-images";
 import { CONFIG_VOLUME, ServiceContext, ServiceDefinition } from "../context";
 import { renderRedisConf } from "./redis-conf";
 
@@ -24,7 +24,7 @@ export function redisService(ctx: ServiceContext): ServiceDefinition {
         spec: {
             name: "redis",
             component: "cache",
-            version: thirdPartyImages.redis.split(":")[1],
+            version: imageTag("redis"),
             kind: "StatefulSet",
             stateless: false,
             replicas: 1,
