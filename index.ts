@@ -61,7 +61,7 @@ export = async function nsip(): Promise<StackOutputs> {
     const services = new Services(
         "nsip",
         {
-            context: { config, namespace: config.namespace, images: images.digests, storageClassName: cluster.storageClassName, edge: cluster.edge, publicUrl },
+            context: { config, namespace: config.namespace, images: images.digests, storageClassName: config.storage.storageClassName ?? cluster.storageClassName, edge: cluster.edge, publicUrl },
             namespace: platform.namespace,
             instance,
             hardening: config.hardening,

@@ -257,6 +257,13 @@ describe("the eight services", function () {
             assert.equal(manifest(r, "PersistentVolumeClaim", claim).spec.resources.requests.storage, "50Gi");
         });
 
+        it("a configured storage class reaches every PVC", async () => {
+            const r = await renderToTemp("dev", { config: { "nsip:storage": { storageClassName: "fast-ssd" } } });
+            const pvcs = manifestsOf(r, "PersistentVolumeClaim");
+            assert.equal(pvcs.length, 3);
+            for (const pvc of pvcs) assert.equal(pvc.spec.storageClassName, "fast-ssd", pvc.metadata.name);
+        });
+
         it("redis: AOF everysec, maxmemory 256mb allkeys-lru, requirepass from the Secret (not in the ConfigMap)", async () => {
             const r = await renderToTemp("dev");
             const conf = manifest(r, "ConfigMap", "redis-config").data["redis.conf"] as string;

@@ -10,6 +10,7 @@ export interface ServiceContext {
     namespace: string;
     /** Image references by digest. */
     images: Record<AppName, pulumi.Input<string>>;
+    /** For every PVC: the configured class, else the cluster's (gp3-encrypted on EKS), else the cluster default. */
     storageClassName: pulumi.Input<string> | undefined;
     edge: EdgeExposure;
     /** Where people reach the edge, e.g. https://nsip.example.com or http://127.0.0.1:8080. */

@@ -26,7 +26,7 @@ export function postgresService(ctx: ServiceContext): ServiceDefinition {
             stateless: false,
             replicas: 1,
             runAsUser: POSTGRES_UID,
-            persistentVolume: { size: ctx.config.storage.postgres, storageClassName: ctx.config.storage.storageClassName ?? ctx.storageClassName },
+            persistentVolume: { size: ctx.config.storage.postgres, storageClassName: ctx.storageClassName },
             containers: [
                 {
                     name: "postgres",

@@ -30,7 +30,7 @@ export function prometheusService(ctx: ServiceContext): ServiceDefinition {
             runAsUser: PROMETHEUS_UID,
             // Kubernetes service discovery reads the API: the one workload with a token (bound to a namespaced Role).
             serviceAccountToken: true,
-            persistentVolume: { size: ctx.config.storage.prometheus, storageClassName: ctx.config.storage.storageClassName ?? ctx.storageClassName },
+            persistentVolume: { size: ctx.config.storage.prometheus, storageClassName: ctx.storageClassName },
             containers: [
                 {
                     name: "prometheus",

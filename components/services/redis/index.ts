@@ -29,7 +29,7 @@ export function redisService(ctx: ServiceContext): ServiceDefinition {
             stateless: false,
             replicas: 1,
             runAsUser: REDIS_UID,
-            persistentVolume: { size: ctx.config.storage.redis, storageClassName: ctx.config.storage.storageClassName ?? ctx.storageClassName },
+            persistentVolume: { size: ctx.config.storage.redis, storageClassName: ctx.storageClassName },
             volumes: [{ name: AUTH_VOLUME, secret: { secretName: secretRefs.redis.name, items: [{ key: secretRefs.redis.authFileKey, path: secretRefs.redis.authFileKey }] } }],
             containers: [
                 {
