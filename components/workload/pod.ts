@@ -92,6 +92,14 @@ function container(c: PodContainer, uid: number, hardening: Hardening): Containe
     };
 }
 
+/**
+ * The pod of a Job or CronJob: the same hardening, but run to completion, so no preStop, no spreading and
+ * no restarts in place (the Job's backoffLimit and deadline bound it instead of probes).
+ */
+export function batchPodSpec(spec: PodInput, hardening: Hardening): PodSpec {
+    return { ...podSpec(spec, { ...hardening, zeroDowntimeRollouts: false, topologySpread: false }, {}), restartPolicy: "Never" };
+}
+
 /** One zone-spread constraint plus a soft host anti-affinity: survives a zone or a node, never blocks scaling. */
 function spread(selector: Record<string, string>): Pick<PodSpec, "topologySpreadConstraints" | "affinity"> {
     return {

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { Hardening, Resources } from "../../../stacks/schema";
 import { recommendedLabels } from "../../workload/labels";
-import { podSpec } from "../../workload/pod";
+import { batchPodSpec } from "../../workload/pod";
 import { API_UID, apiDatabaseEnv } from "./index";
 
 export interface MigrationJobArgs {
@@ -42,7 +42,7 @@ export class MigrationJob extends pulumi.ComponentResource {
             child,
         );
 
-        const pod = podSpec(
+        const pod = batchPodSpec(
             {
                 name: MIGRATIONS_NAME,
                 stateless: false,
@@ -59,9 +59,7 @@ export class MigrationJob extends pulumi.ComponentResource {
                     },
                 ],
             },
-            // A run-to-completion pod: no preStop, no spreading; backoffLimit and the deadline bound it instead of probes.
-            { ...args.hardening, zeroDowntimeRollouts: false, topologySpread: false },
-            {},
+            args.hardening,
         );
 
         this.job = new k8s.batch.v1.Job(
@@ -75,7 +73,7 @@ export class MigrationJob extends pulumi.ComponentResource {
                 spec: {
                     backoffLimit: 4,
                     activeDeadlineSeconds: 600,
-                    template: { metadata: { labels }, spec: { ...pod, restartPolicy: "Never" } },
+                    template: { metadata: { labels }, spec: pod },
                 },
             },
             // The component's dependsOn (postgres up, secrets in place) does not reach its children by itself.

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Hardening, Resources } from "../../../stacks/schema";
 import { recommendedLabels } from "../../workload/labels";
-import { DATA_VOLUME, podSpec } from "../../workload/pod";
+import { DATA_VOLUME, batchPodSpec } from "../../workload/pod";
 import { apiDatabaseEnv } from "../api";
 import { imageTag, thirdPartyImages } from "../third-party-images";
 import { BACKUP_PREFIX } from "./backup-storage";
@@ -56,7 +56,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
         // No API token: Pod Identity's webhook mounts its own projected token (audience pods.eks.amazonaws.com).
         new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: BACKUP_NAME, namespace, labels }, automountServiceAccountToken: false }, child);
 
-        const pod = podSpec(
+        const pod = batchPodSpec(
             {
                 name: BACKUP_NAME,
                 stateless: false,
@@ -96,9 +96,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
                     },
                 ],
             },
-            // A run-to-completion pod: no preStop, no spreading; the Job's deadline bounds it instead of probes.
-            { ...args.hardening, zeroDowntimeRollouts: false, topologySpread: false },
-            {},
+            args.hardening,
         );
 
         this.cronJob = new k8s.batch.v1.CronJob(
@@ -118,7 +116,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
                         spec: {
                             backoffLimit: 2,
                             activeDeadlineSeconds: 3 * 3600,
-                            template: { metadata: { labels }, spec: { ...pod, restartPolicy: "Never" } },
+                            template: { metadata: { labels }, spec: pod },
                         },
                     },
                 },
