@@ -74,7 +74,7 @@ export function clusterDefaults(env: Environment, stack: string, provider: Clust
             return {
                 provider: "eks",
                 name,
-                kubernetesVersion: "1.33",
+                kubernetesVersion: "1.35",
                 availabilityZones: 3,
                 vpcCidr: "10.40.0.0/16",
                 natGateways: env === "prod" ? "perAz" : "single",

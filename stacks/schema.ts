@@ -38,7 +38,7 @@ const eksCluster = z.strictObject({
     provider: z.literal("eks"),
     name: dnsLabel,
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as eu-west-1"),
-    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, "a Kubernetes minor version such as 1.33"),
+    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, "a Kubernetes minor version such as 1.35"),
     availabilityZones: z.number().int().min(2, "at least 2 availability zones").max(6),
     vpcCidr: cidr,
     natGateways: z.enum(["perAz", "single"]),

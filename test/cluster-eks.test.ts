@@ -32,7 +32,7 @@ const ADMINS = ["arn:aws:iam::123456789012:role/platform-deployer", "arn:aws:iam
 function prodArgs(overrides: Partial<EksClusterArgs> = {}): EksClusterArgs {
     return {
         clusterName: "nsip-prod",
-        kubernetesVersion: "1.33",
+        kubernetesVersion: "1.35",
         region: "eu-west-1",
         network: { cidrBlock: "10.20.0.0/16", availabilityZoneCount: 3, natGateways: "perAz" },
         publicAccessCidrs: ["203.0.113.0/24", "198.51.100.7/32"],

@@ -41,7 +41,7 @@ export interface EksNodeGroupArgs {
 export interface EksClusterArgs {
     /** EKS cluster name (fixed, not auto-named: the log group `/aws/eks/<clusterName>/cluster` is derived from it). */
     clusterName: string;
-    /** Kubernetes `major.minor`, e.g. `1.33`; undefined: the EKS default version. */
+    /** Kubernetes `major.minor`, e.g. `1.35`; undefined: the EKS default version. */
     kubernetesVersion?: string;
     /** Region for `aws eks get-token --region` in the kubeconfig; undefined: the cluster's own region output. */
     region?: string;

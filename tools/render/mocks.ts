@@ -206,7 +206,7 @@ const RESOURCE_MOCKS: Record<string, ResourceMock> = {
                 createdAt: MOCK_TIMESTAMP,
                 platformVersion: "eks.1",
                 status: "ACTIVE",
-                version: str(ctx.inputs["version"]) ?? "1.33",
+                version: str(ctx.inputs["version"]) ?? "1.35",
                 vpcConfig: {
                     ...obj(ctx.inputs["vpcConfig"]),
                     clusterSecurityGroupId: `sg-${ctx.hash("cluster-sg").slice(0, 17)}`,
