@@ -3,7 +3,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ClusterArgs, createCluster } from "./components/cluster";
-import { AppImages, appNames, resolveBuildContext } from "./components/images";
+import { AppImages, AppName, appNames, resolveBuildContext } from "./components/images";
+import type { ImageRegistry } from "./components/cluster/types";
 import { Platform } from "./components/platform";
 import { Services } from "./components/services";
 import { BACKUP_NAME } from "./components/services/postgres/backup";
@@ -16,24 +17,27 @@ import type { NsipConfig } from "./stacks/schema";
 export = async function nsip(): Promise<StackOutputs> {
     // Both throw before anything is registered: a bad stack never half-applies.
     const config = loadStackConfig();
-    const buildContexts = appNames.map((name) => resolveBuildContext(path.join(__dirname, "apps"), name));
+    const prebuilt = config.images.prebuilt;
+    const buildContexts = prebuilt ? [] : appNames.map((name) => resolveBuildContext(path.join(__dirname, "apps"), name));
 
     const stack = pulumi.getStack();
     const instance = `nsip-${stack}`;
     const providers = cloudProviders(config);
     const cluster = createCluster("nsip", clusterArgs(config), { providers });
 
-    const images = new AppImages(
-        "nsip",
-        {
-            contexts: buildContexts,
-            registry: cluster.registry,
-            platform: config.images.platform,
-            registryCache: config.images.registryCache,
-            labels: { version: config.images.version, source: config.images.sourceRepository },
-        },
-        // No cluster here on purpose: builds overlap cluster creation.
-    );
+    const imageDigests: Record<AppName, pulumi.Output<string>> = prebuilt
+        ? { api: pulumi.output(prebuilt.api), frontend: pulumi.output(prebuilt.frontend), analyzer: pulumi.output(prebuilt.analyzer) }
+        : new AppImages(
+              "nsip",
+              {
+                  contexts: buildContexts,
+                  registry: registryFor(cluster.registry),
+                  platform: config.images.platform,
+                  registryCache: config.images.registryCache,
+                  labels: { version: config.images.version, source: config.images.sourceRepository },
+              },
+              // No cluster here on purpose: builds overlap cluster creation.
+          ).digests;
 
     const platform = new Platform(
         "nsip",
@@ -61,7 +65,7 @@ export = async function nsip(): Promise<StackOutputs> {
     const services = new Services(
         "nsip",
         {
-            context: { config, namespace: config.namespace, images: images.digests, storageClassName: config.storage.storageClassName ?? cluster.storageClassName, edge: cluster.edge, publicUrl },
+            context: { config, namespace: config.namespace, images: imageDigests, storageClassName: config.storage.storageClassName ?? cluster.storageClassName, edge: cluster.edge, publicUrl },
             namespace: platform.namespace,
             instance,
             hardening: config.hardening,
@@ -85,7 +89,7 @@ export = async function nsip(): Promise<StackOutputs> {
         postgresEndpoint: services.endpoints.postgres,
         redisEndpoint: services.endpoints.redis,
         prometheusEndpoint: services.endpoints.prometheus,
-        imageDigests: pulumi.output(images.digests),
+        imageDigests: pulumi.output(imageDigests),
         clusterName: cluster.clusterName,
         kubeconfig: pulumi.secret(cluster.kubeconfig),
         ...(cluster.network && cluster.endpoint
@@ -152,12 +156,15 @@ function clusterArgs(config: NsipConfig): ClusterArgs {
                 clusterName: c.name,
                 kubeconfig: c.kubeconfig === undefined ? undefined : pulumi.secret(c.kubeconfig),
                 context: c.context,
-                registry: {
-                    server: c.registry.server,
-                    namespace: c.registry.repositoryPrefix,
-                    username: c.registry.username,
-                    password: c.registry.password === undefined ? undefined : pulumi.secret(c.registry.password),
-                },
+                registry:
+                    c.registry === undefined
+                        ? undefined
+                        : {
+                              server: c.registry.server,
+                              namespace: c.registry.repositoryPrefix,
+                              username: c.registry.username,
+                              password: c.registry.password === undefined ? undefined : pulumi.secret(c.registry.password),
+                          },
                 storageClassName: config.storage.storageClassName,
             };
     }
@@ -169,4 +176,9 @@ function publicUrlOf(config: NsipConfig): string {
     if (hostname) return `${tlsCertificateArn ? "https" : "http"}://${hostname}`;
     if (config.cluster.provider === "local") return `http://127.0.0.1:${config.cluster.edgePort}`;
     throw new Error("unreachable: stacks/load.ts requires nsip:edge.hostname outside the local cluster");
+}
+
+function registryFor(registry: ImageRegistry | undefined): ImageRegistry {
+    if (registry === undefined) throw new Error("unreachable: stacks/load.ts requires nsip:cluster.registry unless nsip:images.prebuilt is set");
+    return registry;
 }

@@ -74,6 +74,9 @@ export function parseStackConfig(raw: Record<string, string>, opts: { stack: str
     if (parsed.data.cluster.provider !== "local" && parsed.data.edge.hostname === undefined) {
         issues.push({ key: "nsip:edge.hostname", message: `required on an "${parsed.data.cluster.provider}" cluster: it makes the public and Grafana URLs` });
     }
+    if (parsed.data.cluster.provider === "existing" && parsed.data.cluster.registry === undefined && parsed.data.images.prebuilt === undefined) {
+        issues.push({ key: "nsip:cluster.registry", message: "required on an \"existing\" cluster to push the images it builds; or set nsip:images.prebuilt to deploy images built elsewhere" });
+    }
     if (parsed.data.backup.enabled && parsed.data.cluster.provider !== "eks") {
         issues.push({ key: "nsip:backup.enabled", message: `backups are written to S3 and need an "eks" cluster, found "${parsed.data.cluster.provider}"; set it to false on this cluster` });
     }

@@ -13,6 +13,16 @@ const bytes = quantity("size");
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "an IPv4 CIDR such as 203.0.113.0/24");
 const port = z.number().int().min(1).max(65535);
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a DNS-1123 label (lowercase letters, digits, '-')");
+/**
+ * An image pinned by digest, as `docker buildx imagetools inspect` prints it:
+ * `[registry[:port]/]repository[:tag]@sha256:<64 hex>`. A tag alone can move; a digest cannot.
+ */
+const imageByDigest = z
+    .string()
+    .regex(
+        /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/,
+        "an image reference by digest such as registry.example.com/nsip/api@sha256:<64 hex digits>",
+    );
 /** Kubernetes CronJob syntax: minute hour day-of-month month day-of-week. */
 const cronSchedule = z.string().regex(/^\s*[0-9A-Za-z*,/?-]+(\s+[0-9A-Za-z*,/?-]+){4}\s*$/, 'a 5-field cron schedule such as "0 3 * * *"');
 
@@ -77,12 +87,15 @@ const existingCluster = z
         name: dnsLabel,
         kubeconfig: z.string().min(1).optional(),
         context: z.string().min(1).optional(),
-        registry: z.strictObject({
-            server: z.string().min(1),
-            repositoryPrefix: z.string().regex(/^[a-z0-9._/-]*$/, "a registry path such as team/nsip"),
-            username: z.string().min(1).optional(),
-            password: z.string().min(1).optional(),
-        }),
+        /** Where built images are pushed; not needed when nsip:images.prebuilt supplies them. */
+        registry: z
+            .strictObject({
+                server: z.string().min(1),
+                repositoryPrefix: z.string().regex(/^[a-z0-9._/-]*$/, "a registry path such as team/nsip"),
+                username: z.string().min(1).optional(),
+                password: z.string().min(1).optional(),
+            })
+            .optional(),
     })
     .refine((c) => c.kubeconfig !== undefined || c.context !== undefined, {
         message: "set kubeconfig (pulumi config set --secret --path nsip:cluster.kubeconfig) or context",
@@ -113,6 +126,11 @@ export const configSchema = z.strictObject({
         registryCache: z.boolean(),
         /** URL of this repository for the OCI `source` label; the images say "unknown" without it. */
         sourceRepository: z.string().url().optional(),
+        /**
+         * Deploy these images instead of building: no docker.Image, no Docker provider. How a team builds
+         * once in CI and promotes the same digests from one environment to the next.
+         */
+        prebuilt: z.strictObject({ api: imageByDigest, frontend: imageByDigest, analyzer: imageByDigest }).optional(),
     }),
     hardening: hardeningSchema,
     services: z.strictObject({

@@ -52,11 +52,19 @@ describe("cluster: existing", () => {
             registry: { server: "ghcr.io", namespace: "acme/nsip", username: "bot", password: pulumi.secret("s3cret") },
         });
         await recorder.settle();
-        assert.strictEqual(await valueOf(cluster.registry.repositoryUrl("api")), "ghcr.io/acme/nsip/api");
-        assert.ok(cluster.registry.credentials);
-        assert.deepStrictEqual(await valueOf(cluster.registry.credentials), { server: "ghcr.io", username: "bot", password: "s3cret" });
-        assert.ok(await isSecretOutput(cluster.registry.credentials));
-        assert.deepStrictEqual(cluster.registry.pushDependsOn, []);
+        const registry = cluster.registry;
+        assert.ok(registry);
+        assert.strictEqual(await valueOf(registry.repositoryUrl("api")), "ghcr.io/acme/nsip/api");
+        assert.ok(registry.credentials);
+        assert.deepStrictEqual(await valueOf(registry.credentials), { server: "ghcr.io", username: "bot", password: "s3cret" });
+        assert.ok(await isSecretOutput(registry.credentials));
+        assert.deepStrictEqual(registry.pushDependsOn, []);
+    });
+
+    it("has no registry when the stack deploys prebuilt images", async () => {
+        await ResourceRecorder.start();
+        const cluster = new ExistingCluster("prebuilt", { clusterName: "c", kubeconfig: KUBECONFIG });
+        assert.strictEqual(cluster.registry, undefined);
     });
 
     it("rejects a cluster with neither kubeconfig nor context, and half a credential pair", async () => {

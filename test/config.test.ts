@@ -79,6 +79,18 @@ describe("stack config", () => {
             const config = parseStackConfig(raw, { stack: "dev", secretKeys: ["nsip:cluster"] });
             assert.equal(config.cluster.provider, "existing");
         });
+
+        it("prebuilt images by digest replace the registry on an existing cluster", () => {
+            const digest = (name: string) => `registry.example.com:5000/team/${name}@sha256:${"ab".repeat(32)}`;
+            const raw = withOverrides("dev", {
+                "nsip:cluster": { provider: "existing", context: "staging" },
+                "nsip:edge": { hostname: "nsip.staging.example.com" },
+                "nsip:images": { prebuilt: { api: digest("api"), frontend: digest("frontend"), analyzer: `ghcr.io/team/analyzer:1.2.0@sha256:${"cd".repeat(32)}` } },
+            });
+            const config = parseStackConfig(raw, { stack: "dev" });
+            assert.equal(config.images.prebuilt?.api, digest("api"));
+            assert.equal(config.cluster.provider === "existing" ? config.cluster.registry : "not existing", undefined);
+        });
     });
 
     // Each case: the raw overrides, the stack, and the messages that must appear (key path first).
@@ -108,6 +120,24 @@ describe("stack config", () => {
         { name: "a CORS origin that is not a URL", stack: "dev", raw: () => withOverrides("dev", { "nsip:api": { corsOrigins: ["example"] } }), expect: [/^nsip:api\.corsOrigins\[0\]: .*"example"/] },
         { name: "a backup schedule that is not 5 cron fields", stack: "prod", raw: () => withOverrides("prod", { "nsip:backup": { schedule: "0 3 * *" } }), expect: [/^nsip:backup\.schedule: a 5-field cron schedule/] },
         { name: "backups on the local cluster (no S3)", stack: "dev", raw: () => withOverrides("dev", { "nsip:backup": { enabled: true } }), expect: [/^nsip:backup\.enabled: backups are written to S3 and need an "eks" cluster, found "local"/] },
+        {
+            name: "a prebuilt image given by tag only",
+            stack: "dev",
+            raw: () => withOverrides("dev", { "nsip:images": { prebuilt: { api: "ghcr.io/team/api:1.2.0", frontend: `ghcr.io/team/frontend@sha256:${"0".repeat(64)}`, analyzer: `ghcr.io/team/analyzer@sha256:${"0".repeat(64)}` } } }),
+            expect: [/^nsip:images\.prebuilt\.api: an image reference by digest .*found "ghcr\.io\/team\/api:1\.2\.0"/],
+        },
+        {
+            name: "a prebuilt image with a malformed digest, and one missing",
+            stack: "dev",
+            raw: () => withOverrides("dev", { "nsip:images": { prebuilt: { api: `ghcr.io/team/api@sha256:${"0".repeat(63)}`, frontend: `ghcr.io/team/frontend@sha256:${"0".repeat(64)}` } } }),
+            expect: [/^nsip:images\.prebuilt\.api: an image reference by digest/, /^nsip:images\.prebuilt\.analyzer: .*found nothing/],
+        },
+        {
+            name: "an existing cluster with neither a registry nor prebuilt images",
+            stack: "dev",
+            raw: () => withOverrides("dev", { "nsip:cluster": { provider: "existing", context: "team" }, "nsip:edge": { hostname: "nsip.example.com" } }),
+            expect: [/^nsip:cluster\.registry: required on an "existing" cluster .* or set nsip:images\.prebuilt/],
+        },
         { name: "an object key given a scalar", stack: "dev", raw: () => withOverrides("dev", { "nsip:storage": "big" }), expect: [/^nsip:storage: expected object, found "big"/] },
         // The prod floor.
         { name: "prod with baseline pod security", stack: "prod", raw: () => withOverrides("prod", { "nsip:hardening": { podSecurityLevel: "baseline" } }), expect: [/^nsip:hardening\.podSecurityLevel: prod enforces "restricted", found "baseline"/] },

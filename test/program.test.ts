@@ -196,4 +196,33 @@ describe("the program graph", function () {
             assert.equal(outputs.publicUrl.value, "https://nsip.example.com");
         });
     });
+
+    describe("prebuilt images (nsip:images.prebuilt)", () => {
+        const digest = (name: string) => `registry.example.com/team/${name}@sha256:${name.length.toString(16).repeat(64).slice(0, 64)}`;
+        const prebuilt = { api: digest("api"), frontend: digest("frontend"), analyzer: digest("analyzer") };
+        const config = {
+            "nsip:cluster": { provider: "existing", context: "staging" },
+            "nsip:edge": { hostname: "nsip.staging.example.com" },
+            "nsip:images": { prebuilt },
+        };
+
+        it("builds nothing: no image, no Docker provider", async () => {
+            const r = await renderToTemp("dev", { config });
+            assert.deepEqual(r.resources.filter((resource) => resource.type.startsWith("docker:") || resource.type === "pulumi:providers:docker").map((resource) => resource.urn), []);
+            assert.deepEqual(r.resources.filter((resource) => resource.type.startsWith("nsip:images:")), []);
+        });
+
+        it("runs exactly those digests, and exports them", async () => {
+            const r = await renderToTemp("dev", { config });
+            const images = new Set<string>();
+            for (const manifest of Object.values(r.manifests)) {
+                const text = JSON.stringify(manifest);
+                for (const match of text.matchAll(/"image":"([^"]+)"/g)) images.add(match[1] ?? "");
+            }
+            for (const reference of Object.values(prebuilt)) assert.ok(images.has(reference), `${reference} is deployed`);
+            assert.deepEqual(r.outputs.imageDigests.value, prebuilt);
+            const migration = Object.values(r.manifests).find((manifest) => manifest.kind === "Job");
+            assert.match(JSON.stringify(migration), new RegExp(prebuilt.api.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")));
+        });
+    });
 });

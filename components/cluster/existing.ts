@@ -23,7 +23,8 @@ export interface ExistingClusterArgs {
     kubeconfig?: pulumi.Input<string>;
     /** Context to use within the kubeconfig; undefined: its current-context. */
     context?: string;
-    registry: ExistingRegistryArgs;
+    /** Where built images are pushed; undefined when the stack deploys prebuilt images. */
+    registry?: ExistingRegistryArgs;
     /** StorageClass for PVCs; undefined: the cluster's default class. */
     storageClassName?: string;
 }
@@ -33,7 +34,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
     public readonly clusterName: pulumi.Output<string>;
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly provider: k8s.Provider;
-    public readonly registry: ImageRegistry;
+    public readonly registry: ImageRegistry | undefined;
     public readonly storageClassName: pulumi.Output<string> | undefined;
     public readonly edge: EdgeExposure = { kind: "generic" };
 
@@ -42,7 +43,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
         if (args.kubeconfig === undefined && args.context === undefined) {
             throw new Error("ExistingCluster needs a kubeconfig, a context, or both");
         }
-        if ((args.registry.username === undefined) !== (args.registry.password === undefined)) {
+        if (args.registry !== undefined && (args.registry.username === undefined) !== (args.registry.password === undefined)) {
             throw new Error("ExistingCluster registry: give both username and password, or neither");
         }
 
@@ -58,17 +59,20 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
             { parent: this },
         );
 
-        const { server, namespace, username, password } = args.registry;
-        this.registry = {
-            repositoryUrl: (imageName: string) => pulumi.output(`${server}/${namespace}/${imageName}`),
-            credentials:
-                username !== undefined && password !== undefined
-                    ? pulumi.secret(pulumi.all([username, password]).apply(([u, p]) => ({ server, username: u, password: p })))
-                    : undefined,
-            pushDependsOn: [],
-        };
+        this.registry = args.registry === undefined ? undefined : registryOf(args.registry);
         this.storageClassName = args.storageClassName === undefined ? undefined : pulumi.output(args.storageClassName);
 
         this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
     }
+}
+
+function registryOf({ server, namespace, username, password }: ExistingRegistryArgs): ImageRegistry {
+    return {
+        repositoryUrl: (imageName: string) => pulumi.output(`${server}/${namespace}/${imageName}`),
+        credentials:
+            username !== undefined && password !== undefined
+                ? pulumi.secret(pulumi.all([username, password]).apply(([u, p]) => ({ server, username: u, password: p })))
+                : undefined,
+        pushDependsOn: [],
+    };
 }

@@ -21,7 +21,8 @@ export interface Cluster {
     readonly kubeconfig: pulumi.Output<string>;
     /** The one provider every Kubernetes resource uses (server-side apply on). */
     readonly provider: k8s.Provider;
-    readonly registry: ImageRegistry;
+    /** Undefined only for an existing cluster that deploys prebuilt images. */
+    readonly registry: ImageRegistry | undefined;
     /** StorageClass for PVCs; undefined means the cluster default. */
     readonly storageClassName: pulumi.Output<string> | undefined;
     /** How the edge LoadBalancer Service is exposed on this kind of cluster. */
