@@ -45,6 +45,21 @@ describe("the program graph", function () {
                 }
             });
 
+            it("every pod owner waits for its ServiceAccount (no pod creation racing a missing account)", async () => {
+                const r = await renderToTemp(stack);
+                const accounts = new Map(resourcesOfType(r, "kubernetes:core/v1:ServiceAccount").map((sa) => [(sa.inputs.metadata as { name: string }).name, sa.urn]));
+                const owners = r.resources.filter((x) => /^kubernetes:(apps\/v1:(Deployment|StatefulSet)|batch\/v1:(Job|CronJob))$/.test(x.type));
+                assert.ok(owners.length >= 9, `found ${owners.length} pod owners`);
+                for (const owner of owners) {
+                    const text = JSON.stringify(owner.inputs);
+                    const accountName = /"serviceAccountName":"([^"]+)"/.exec(text)?.[1];
+                    assert.ok(accountName, `${owner.name} names a ServiceAccount`);
+                    const account = accounts.get(accountName);
+                    assert.ok(account, `${owner.name}'s ServiceAccount ${accountName} is declared`);
+                    assert.ok(owner.dependencies.includes(account), `${owner.name} depends on ServiceAccount ${accountName}`);
+                }
+            });
+
             it("generated secrets come from @pulumi/random and are exported only as secrets", async () => {
                 const r = await renderToTemp(stack);
                 assert.equal(resourcesOfType(r, "random:index/randomPassword:RandomPassword").length, 4);

@@ -36,7 +36,7 @@ export class Workload extends pulumi.ComponentResource {
         const metadata = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels });
         const protectData = hardening.protectData ? { protect: true, retainOnDelete: true } : {};
 
-        new k8s.core.v1.ServiceAccount(
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
             { metadata: metadata(spec.name), automountServiceAccountToken: spec.serviceAccountToken ?? false },
             child,
@@ -65,7 +65,7 @@ export class Workload extends pulumi.ComponentResource {
 
         const template = {
             metadata: { labels, annotations: spec.podAnnotations },
-            spec: podSpec({ ...spec, volumes }, hardening, selector),
+            spec: podSpec({ ...spec, volumes }, hardening, selector, serviceAccount.metadata.name),
         };
         const managedByHpa = spec.autoscaling !== undefined;
         const workloadOpts = { ...child, dependsOn: spec.dependsOn };

@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import type { Hardening } from "../../stacks/schema";
 import type { ContainerSpec, WorkloadSpec } from "./spec";
 
@@ -24,9 +25,10 @@ export const DATA_VOLUME = "data";
 /**
  * The pod half of the hardening profile: Pod Security Standards "restricted" for every container
  * (the rows marked yes/yes in DESIGN.md, so not configurable), emptyDirs for writable paths and,
- * from the profile, spreading and preStop.
+ * from the profile, spreading and preStop. `serviceAccountName` is the ServiceAccount resource's
+ * output, so the pod's owner waits for its account instead of racing it.
  */
-export function podSpec(spec: PodInput, hardening: Hardening, selector: Record<string, string>): PodSpec {
+export function podSpec(spec: PodInput, hardening: Hardening, selector: Record<string, string>, serviceAccountName: pulumi.Input<string>): PodSpec {
     const uid = spec.runAsUser;
     if (uid === 0) throw new Error(`workload ${spec.name}: runAsUser must not be 0`);
 
@@ -36,7 +38,7 @@ export function podSpec(spec: PodInput, hardening: Hardening, selector: Record<s
     );
 
     return {
-        serviceAccountName: spec.name,
+        serviceAccountName,
         automountServiceAccountToken: spec.serviceAccountToken ?? false,
         enableServiceLinks: false,
         terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
@@ -96,8 +98,8 @@ function container(c: PodContainer, uid: number, hardening: Hardening): Containe
  * The pod of a Job or CronJob: the same hardening, but run to completion, so no preStop, no spreading and
  * no restarts in place (the Job's backoffLimit and deadline bound it instead of probes).
  */
-export function batchPodSpec(spec: PodInput, hardening: Hardening): PodSpec {
-    return { ...podSpec(spec, { ...hardening, zeroDowntimeRollouts: false, topologySpread: false }, {}), restartPolicy: "Never" };
+export function batchPodSpec(spec: PodInput, hardening: Hardening, serviceAccountName: pulumi.Input<string>): PodSpec {
+    return { ...podSpec(spec, { ...hardening, zeroDowntimeRollouts: false, topologySpread: false }, {}, serviceAccountName), restartPolicy: "Never" };
 }
 
 /** One zone-spread constraint plus a soft host anti-affinity: survives a zone or a node, never blocks scaling. */

@@ -36,7 +36,7 @@ export class MigrationJob extends pulumi.ComponentResource {
         const labels = recommendedLabels({ name: MIGRATIONS_NAME, component: "migration", instance: args.instance, version: args.version });
         const namespace = args.namespace;
 
-        new k8s.core.v1.ServiceAccount(
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
             { metadata: { name: MIGRATIONS_NAME, namespace, labels }, automountServiceAccountToken: false },
             child,
@@ -60,6 +60,7 @@ export class MigrationJob extends pulumi.ComponentResource {
                 ],
             },
             args.hardening,
+            serviceAccount.metadata.name,
         );
 
         this.job = new k8s.batch.v1.Job(

@@ -54,7 +54,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
         const namespace = args.namespace;
 
         // No API token: Pod Identity's webhook mounts its own projected token (audience pods.eks.amazonaws.com).
-        new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: BACKUP_NAME, namespace, labels }, automountServiceAccountToken: false }, child);
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: BACKUP_NAME, namespace, labels }, automountServiceAccountToken: false }, child);
 
         const pod = batchPodSpec(
             {
@@ -97,6 +97,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
                 ],
             },
             args.hardening,
+            serviceAccount.metadata.name,
         );
 
         this.cronJob = new k8s.batch.v1.CronJob(
