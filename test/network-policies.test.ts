@@ -92,6 +92,15 @@ for (const stack of ["dev", "prod"]) {
             assert.deepEqual(edges, [...designTables[stack]].sort());
         });
 
+        it("never sends an empty rule list, which the API server drops (a diff on every apply)", async () => {
+            const policies = manifestsOf(await renderToTemp(stack), "NetworkPolicy");
+            const empty = policies.flatMap((p) => (["ingress", "egress"] as const).filter((field) => Array.isArray(p.spec[field]) && p.spec[field].length === 0).map((field) => `${p.metadata.name}.${field}`));
+            assert.deepEqual(empty, []);
+            // A direction without rules still denies: its policy type stays listed.
+            const closed = policies.filter((p) => Object.keys(p.spec.podSelector ?? {}).length > 0 && p.spec.policyTypes.includes("Egress") && p.spec.egress === undefined);
+            assert.ok(closed.length > 0, "some workload has no egress rule and relies on the listed Egress type");
+        });
+
         it("a namespace-wide default deny covers Ingress and Egress", async () => {
             const deny = manifestsOf(await renderToTemp(stack), "NetworkPolicy").filter(
                 (p) => Object.keys(p.spec.podSelector ?? {}).length === 0 && !p.spec.ingress && !p.spec.egress,

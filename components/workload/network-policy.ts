@@ -29,11 +29,15 @@ export function workloadPolicySpec(name: string, table: readonly Flow[], peers: 
     };
     const tcp = (ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
 
+    const ingress = table.filter((f) => f.to === name).map((f) => ({ from: toPeer(f.from), ports: tcp(f.ports) }));
+    const egress = table.filter((f) => f.from === name).map((f) => ({ to: toPeer(f.to), ports: tcp(f.ports) }));
     return {
         podSelector: { matchLabels: peers.pod(name) },
+        // Both types listed: a direction without rules denies everything. An empty rule list is left out,
+        // not sent as []: the API server drops it, so [] would diff (and bump the generation) on every apply.
         policyTypes: ["Ingress", "Egress"],
-        ingress: table.filter((f) => f.to === name).map((f) => ({ from: toPeer(f.from), ports: tcp(f.ports) })),
-        egress: table.filter((f) => f.from === name).map((f) => ({ to: toPeer(f.to), ports: tcp(f.ports) })),
+        ...(ingress.length > 0 ? { ingress } : {}),
+        ...(egress.length > 0 ? { egress } : {}),
     };
 }
 
