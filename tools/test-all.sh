@@ -9,6 +9,7 @@ debian_packages=(
   python3-flask gunicorn python3-numpy python3-pil python3-prometheus-client python3-pytest   # the analyzer
   chromium                                              # the end-to-end test's browser
   shellcheck yamllint
+  openssl                                               # the test control plane's certificates
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -42,11 +43,13 @@ suite() {
 
 suite "typecheck (program, tools, tests)" npm run build
 suite "typecheck (policy pack)" npx tsc -p policy/tsconfig.json --noEmit
-suite "lint (shellcheck, yamllint)" bash -c 'shellcheck tools/*.sh .ci/run && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml'
+suite "lint (shellcheck, yamllint)" bash -c 'shellcheck tools/*.sh tools/*/*.sh .ci/run && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml'
 suite "program: config, graphs, policies, renderers (mocha)" npm test
 suite "api (mocha, real PostgreSQL + Redis)" npm test --prefix apps/api
 suite "analyzer (pytest, Debian's Python)" bash -c 'cd apps/analyzer && /usr/bin/python3 -m pytest -q'
 suite "frontend (vitest)" npm test --prefix apps/frontend
+# Builds the control plane's binaries from Go modules on first use (tens of minutes on 2 cores), then reuses them.
+suite "control plane (real etcd, kube-apiserver, controllers, scheduler; kwok nodes)" bash -c 'bash tools/k8s/binaries.sh >/dev/null && npm run test:control-plane'
 suite "end-to-end (nginx + api + analyzer + PostgreSQL + Redis + Chromium)" bash -c 'npm run build --prefix apps/api >/dev/null && npm run build --prefix apps/frontend >/dev/null && npm run test:e2e'
 
 echo
