@@ -40,6 +40,9 @@ describe("the program graph", function () {
                 const providers = resourcesOfType(r, "pulumi:providers:kubernetes");
                 assert.equal(providers.length, 1);
                 assert.equal(providers[0].inputs.enableServerSideApply, "true");
+                // Replaced (not updated) ConfigMaps would drag their workloads into a delete-and-recreate.
+                assert.equal(providers[0].inputs.enableConfigMapMutable, "true");
+                assert.equal(providers[0].inputs.enableSecretMutable, "true");
                 for (const res of r.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:"))) {
                     assert.equal(res.provider, providers[0].urn, `${res.type} ${res.name}`);
                 }

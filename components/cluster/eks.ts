@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesProvider } from "./kubernetes-provider";
 import { createHash } from "crypto";
 import { EcrRegistry, EcrRegistryArgs } from "./ecr";
 import { eksKubeconfig } from "./kubeconfig";
@@ -257,9 +258,9 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
             ),
         );
         // The provider is usable only once our principals have access, and the cluster can run pods with DNS and volumes.
-        this.provider = new k8s.Provider(
+        this.provider = kubernetesProvider(
             `${name}-k8s`,
-            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { kubeconfig: this.kubeconfig },
             { parent: this, dependsOn: [...adminAccess, nodeGroup, vpcCni, kubeProxy, podIdentityAgent, coreDns, ebsCsi, cloudWatch] },
         );
 

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesProvider } from "./kubernetes-provider";
 import { Cluster, EdgeExposure, ImageRegistry } from "./types";
 
 export interface ExistingRegistryArgs {
@@ -49,13 +50,9 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
 
         this.clusterName = pulumi.output(args.clusterName);
         this.kubeconfig = pulumi.secret(args.kubeconfig ?? "");
-        this.provider = new k8s.Provider(
+        this.provider = kubernetesProvider(
             `${name}-k8s`,
-            {
-                kubeconfig: args.kubeconfig === undefined ? undefined : this.kubeconfig,
-                context: args.context,
-                enableServerSideApply: true,
-            },
+            { kubeconfig: args.kubeconfig === undefined ? undefined : this.kubeconfig, context: args.context },
             { parent: this },
         );
 

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesProvider } from "./kubernetes-provider";
 import { K3sPki } from "./k3s-pki";
 import { clientCertKubeconfig } from "./kubeconfig";
 import { Cluster, EdgeExposure, ImageRegistry } from "./types";
@@ -146,9 +147,9 @@ export class LocalCluster extends pulumi.ComponentResource implements Cluster {
             ),
         );
         // The kubeconfig is computed from the PKI alone, so the wait on the running k3s container must be explicit.
-        this.provider = new k8s.Provider(
+        this.provider = kubernetesProvider(
             `${name}-k8s`,
-            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { kubeconfig: this.kubeconfig },
             { parent: this, dependsOn: [this.k3sContainer] },
         );
         this.edge = { kind: "local", hostPort: args.edgeHostPort };
