@@ -76,7 +76,7 @@ for (const [stack, cluster] of Object.entries(STACKS)) {
             const claims = await list<Claim>(deployed.plane.client, "v1", "PersistentVolumeClaim", deployed.namespace);
             assert.equal(claims.length, 3, "postgres, redis and prometheus data");
             assert.deepEqual(claims.filter((claim) => claim.status?.phase !== "Bound").map((claim) => claim.metadata.name), []);
-            assert.deepEqual(deployed.plane.provisionerErrors, []);
+            assert.deepEqual(deployed.plane.addOnErrors, []);
         });
 
         it("gives every Service ready endpoints on each of its ports", async function () {

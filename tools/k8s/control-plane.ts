@@ -8,6 +8,7 @@ import * as path from "path";
 import { KubeClient } from "./client";
 import { KWOK_NODE_ANNOTATION, nodeObject, simulatedNodes, SimulatedNode } from "./nodes";
 import { createPki, kubeconfigYaml } from "./pki";
+import { LoadBalancerController } from "./load-balancer";
 import { VolumeProvisioner } from "./provisioner";
 
 /**
@@ -59,6 +60,7 @@ export class ControlPlane {
     readonly nodes: SimulatedNode[];
     private readonly components: Component[] = [];
     private provisioner: VolumeProvisioner | undefined;
+    private loadBalancers: LoadBalancerController | undefined;
     private stopped = false;
 
     private constructor(
@@ -74,9 +76,9 @@ export class ControlPlane {
         this.nodes = simulatedNodes();
     }
 
-    /** Errors the volume provisioner met (a test asserts there are none). */
-    get provisionerErrors(): readonly string[] {
-        return this.provisioner?.errors ?? [];
+    /** Errors the volume provisioner and the load-balancer stand-in met (a test asserts there are none). */
+    get addOnErrors(): readonly string[] {
+        return [...(this.provisioner?.loop.errors ?? []), ...(this.loadBalancers?.loop.errors ?? [])];
     }
 
     static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
@@ -229,8 +231,10 @@ export class ControlPlane {
             const provisioners = [...(options.provisioners ?? []), ...(options.storageClasses ?? []).map((storageClass) => storageClass.provisioner)];
             if (provisioners.length > 0) {
                 plane.provisioner = new VolumeProvisioner(plane.client, provisioners);
-                plane.provisioner.start();
+                plane.provisioner.loop.start();
             }
+            plane.loadBalancers = new LoadBalancerController(plane.client);
+            plane.loadBalancers.loop.start();
             log(`ready at ${server} (kubeconfig ${plane.kubeconfigPath})`);
             return plane;
         } catch (error) {
@@ -245,7 +249,8 @@ export class ControlPlane {
             return;
         }
         this.stopped = true;
-        await this.provisioner?.stop();
+        await this.provisioner?.loop.stop();
+        await this.loadBalancers?.loop.stop();
         this.client.close();
         for (const component of [...this.components].reverse()) {
             await terminate(component.process);

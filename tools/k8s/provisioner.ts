@@ -1,4 +1,5 @@
 import { KubeClient, KubeObject } from "./client";
+import { PollLoop } from "./poll-loop";
 
 /**
  * A tiny dynamic volume provisioner, standing in for the EBS CSI driver (prod) and k3s' local-path
@@ -28,41 +29,13 @@ const HOSTNAME_LABEL = "kubernetes.io/hostname";
 const LOCAL_PATH = "rancher.io/local-path";
 
 export class VolumeProvisioner {
-    private timer: NodeJS.Timeout | undefined;
-    private running: Promise<void> = Promise.resolve();
-    /** Errors are kept for the test to report; a provisioner must not crash the suite. */
-    readonly errors: string[] = [];
     readonly provisioned: string[] = [];
+    readonly loop = new PollLoop(() => this.reconcile());
 
     constructor(
         private readonly client: KubeClient,
         private readonly provisioners: readonly string[],
-        private readonly intervalMs = 500,
     ) {}
-
-    start(): void {
-        const tick = () => {
-            this.running = this.reconcile()
-                .catch((error: unknown) => {
-                    this.errors.push(String(error));
-                })
-                .finally(() => {
-                    if (this.timer !== undefined) {
-                        this.timer = setTimeout(tick, this.intervalMs);
-                    }
-                });
-        };
-        this.timer = setTimeout(tick, 0);
-    }
-
-    async stop(): Promise<void> {
-        const timer = this.timer;
-        this.timer = undefined;
-        if (timer !== undefined) {
-            clearTimeout(timer);
-        }
-        await this.running;
-    }
 
     private async reconcile(): Promise<void> {
         const claims = await this.client.list<Claim>("v1", "PersistentVolumeClaim");
