@@ -16,16 +16,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/versions.env"
 binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwok-stages.yaml)
 
-log() { printf '[k8s-binaries %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-check_dir() {
-  local dir=$1 missing=()
-  for b in "${binaries[@]}"; do [ -e "$dir/$b" ] || missing+=("$b"); done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    echo "$dir lacks: ${missing[*]}" >&2
-    return 1
-  fi
-}
+log_name=k8s-binaries
+# shellcheck source=tools/lib/cached-binaries.sh disable=SC1091
+source "$here/../lib/cached-binaries.sh"
 
 pin() {
   local kube_mod staging_version=0.${KUBERNETES_VERSION#1.}
@@ -126,24 +119,21 @@ build() {
 write_kwok_stages() {
   local out=$1 kwok_dir
   kwok_dir=$(cd "$here/modules/kwok" && go list -mod=readonly -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  local name
   {
-    for stage in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
+    for name in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
       pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
       echo "---"
-      cat "$kwok_dir/kustomize/stage/$stage.yaml"
+      cat "$kwok_dir/kustomize/stage/$name.yaml"
     done
   } >"$out.tmp"
   mv "$out.tmp" "$out"
 }
 
 bin_dir() {
-  if [ -n "${NSIP_K8S_BIN_DIR:-}" ]; then
-    check_dir "$NSIP_K8S_BIN_DIR" || { echo "NSIP_K8S_BIN_DIR=$NSIP_K8S_BIN_DIR is not usable" >&2; exit 1; }
-    echo "$NSIP_K8S_BIN_DIR"
-    return
-  fi
+  prebuilt_dir NSIP_K8S_BIN_DIR && return
   local cache key out
-  cache=${NSIP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nsip-tools}
+  cache=$(tools_cache)
   key=$(cat "$here/versions.env" "$here"/modules/*/go.mod "$here"/modules/*/go.sum | sha256sum | cut -c1-12)
   out="$cache/k8s-v$KUBERNETES_VERSION-$key"
   # A cache filled before kwok needed a stages file gets one without a rebuild.

@@ -21,16 +21,9 @@ binaries=(pulumi pulumi-resource-kubernetes pulumi-resource-random)
 k8s_mod=github.com/pulumi/pulumi-kubernetes/provider/v4
 bridge_mod=github.com/pulumi/pulumi-terraform-bridge/v3
 
-log() { printf '[pulumi-binaries %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-check_dir() {
-  local dir=$1 missing=()
-  for b in "${binaries[@]}"; do [ -x "$dir/$b" ] || missing+=("$b"); done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    echo "$dir lacks: ${missing[*]}" >&2
-    return 1
-  fi
-}
+log_name=pulumi-binaries
+# shellcheck source=tools/lib/cached-binaries.sh disable=SC1091
+source "$here/../lib/cached-binaries.sh"
 
 # The directory of a downloaded module version (downloading it if needed).
 mod_dir() { go mod download -json "$1" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'; }
@@ -170,13 +163,9 @@ build() {
 }
 
 bin_dir() {
-  if [ -n "${NSIP_PULUMI_BIN_DIR:-}" ]; then
-    check_dir "$NSIP_PULUMI_BIN_DIR" || { echo "NSIP_PULUMI_BIN_DIR=$NSIP_PULUMI_BIN_DIR is not usable" >&2; exit 1; }
-    echo "$NSIP_PULUMI_BIN_DIR"
-    return
-  fi
+  prebuilt_dir NSIP_PULUMI_BIN_DIR && return
   local cache key out
-  cache=${NSIP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nsip-tools}
+  cache=$(tools_cache)
   key=$( (cd "$here" && cat versions.env && find modules -type f | LC_ALL=C sort | while read -r f; do echo "$f" && cat "$f"; done) | sha256sum | cut -c1-12)
   out="$cache/pulumi-v$PULUMI_VERSION-$key"
   if check_dir "$out/bin" 2>/dev/null; then
