@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { AppliedObject, applyRender, expectedReplicas, jobComplete, objectsInApplyOrder, rolledOut, WorkloadStatus } from "../../tools/k8s/apply";
 import { KubeClient, KubeObject } from "../../tools/k8s/client";
-import { ControlPlane, controlPlaneBinaries, StorageClassSpec, waitFor } from "../../tools/k8s/control-plane";
+import { CLUSTER_ADD_ONS, ControlPlane, controlPlaneBinaries, waitFor } from "../../tools/k8s/control-plane";
 import { RenderedStack, renderToTemp } from "../support/render-helper";
 
 /** Generous: CI shares two cores with other work, and nothing here is a timing assertion. */
@@ -15,9 +15,9 @@ export interface StackOnControlPlane {
 }
 
 /** Starts a control plane, renders the stack and applies it; the caller stops the plane. */
-export async function deployRender(stack: string, storageClasses: StorageClassSpec[], provisioners: string[] = []): Promise<StackOnControlPlane> {
+export async function deployRender(stack: "dev" | "prod"): Promise<StackOnControlPlane> {
     const [plane, rendered] = await Promise.all([
-        ControlPlane.start({ binDir: controlPlaneBinaries(), storageClasses, provisioners }),
+        ControlPlane.start({ binDir: controlPlaneBinaries(), ...CLUSTER_ADD_ONS[stack] }),
         renderToTemp(stack),
     ]);
     try {
@@ -37,10 +37,6 @@ interface Pod extends KubeObject {
     status?: { phase?: string };
 }
 
-export async function list<T = KubeObject>(client: KubeClient, apiVersion: string, kind: string, namespace: string, selector?: string): Promise<T[]> {
-    return client.list<T>(apiVersion, kind, namespace, selector);
-}
-
 /** Waits until every Deployment and StatefulSet runs its expected ready replicas (an HPA's minimum where one owns the count). */
 export async function waitForWorkloads(client: KubeClient, namespace: string): Promise<Map<string, number>> {
     const expected = await expectedReplicas(client, namespace);
@@ -52,7 +48,7 @@ export async function podsOf(client: KubeClient, namespace: string, workload: Wo
     const selector = Object.entries(workload.spec.selector?.matchLabels ?? {})
         .map(([key, value]) => `${key}=${value}`)
         .join(",");
-    const pods = await list<Pod>(client, "v1", "Pod", namespace, selector);
+    const pods = await client.list<Pod>("v1", "Pod", namespace, selector);
     return pods.filter((pod) => pod.metadata["deletionTimestamp"] === undefined);
 }
 
@@ -66,8 +62,8 @@ export async function servicesWithoutReadyEndpoints(client: KubeClient, namespac
         endpoints?: { conditions?: { ready?: boolean } }[] | null;
     }
     const missing: string[] = [];
-    for (const service of await list<Service>(client, "v1", "Service", namespace)) {
-        const slices = await list<EndpointSlice>(client, "discovery.k8s.io/v1", "EndpointSlice", namespace, `kubernetes.io/service-name=${service.metadata.name}`);
+    for (const service of await client.list<Service>("v1", "Service", namespace)) {
+        const slices = await client.list<EndpointSlice>("discovery.k8s.io/v1", "EndpointSlice", namespace, `kubernetes.io/service-name=${service.metadata.name}`);
         for (const port of service.spec.ports ?? []) {
             const served = slices.some(
                 (slice) =>

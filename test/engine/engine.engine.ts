@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { expectedReplicas, rolledOut } from "../../tools/k8s/apply";
 import { KubeObject } from "../../tools/k8s/client";
-import { ControlPlane, controlPlaneBinaries, waitFor } from "../../tools/k8s/control-plane";
+import { CLUSTER_ADD_ONS, ControlPlane, controlPlaneBinaries, waitFor } from "../../tools/k8s/control-plane";
 import { changeRecorder, EngineStack, engineBinaries, pluginVersions, REPO_ROOT } from "../../tools/pulumi/engine";
 import { ENGINE_TEST_IMAGES, ENGINE_TEST_NAMESPACE, engineTestConfig, imageDigest } from "../../tools/pulumi/test-stack";
 
@@ -31,8 +31,7 @@ describe("the Pulumi engine on the real control plane", function () {
         }
         plane = await ControlPlane.start({
             binDir: k8sBin,
-            // An existing cluster comes with its default StorageClass; here an EBS-like one.
-            storageClasses: [{ name: "gp3", provisioner: "ebs.csi.aws.com", isDefault: true }],
+            ...CLUSTER_ADD_ONS.existing,
             log: () => undefined,
         });
         engine = await EngineStack.create(pulumiBin, STACK, engineTestConfig(fs.readFileSync(plane.kubeconfigPath, "utf8")));

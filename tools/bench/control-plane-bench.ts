@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { applyRender, expectedReplicas, rolledOut } from "../k8s/apply";
-import { ControlPlane, StorageClassSpec, waitFor } from "../k8s/control-plane";
+import { CLUSTER_ADD_ONS, ControlPlane, waitFor } from "../k8s/control-plane";
 import { renderStack } from "../render/render";
 
 /**
@@ -25,10 +25,6 @@ function timeBinaries(env: NodeJS.ProcessEnv): { seconds: number; dir: string } 
     return { seconds: (performance.now() - started) / 1000, dir };
 }
 
-const STACKS: Record<string, { storageClasses: StorageClassSpec[]; provisioners: string[] }> = {
-    dev: { storageClasses: [{ name: "local-path", provisioner: "rancher.io/local-path", isDefault: true }], provisioners: [] },
-    prod: { storageClasses: [], provisioners: ["ebs.csi.aws.com"] },
-};
 
 async function main(): Promise<void> {
     const cold = process.argv.includes("--cold");
@@ -49,10 +45,10 @@ async function main(): Promise<void> {
     }
     lines.push(`binaries, warm (cached): ${warm.seconds.toFixed(2)} s`);
 
-    for (const [stack, cluster] of Object.entries(STACKS)) {
+    for (const stack of ["dev", "prod"] as const) {
         const rendered = await renderStack({ stack });
         const startedPlane = performance.now();
-        const plane = await ControlPlane.start({ binDir: warm.dir, ...cluster, log: () => undefined });
+        const plane = await ControlPlane.start({ binDir: warm.dir, ...CLUSTER_ADD_ONS[stack], log: () => undefined });
         const planeSeconds = (performance.now() - startedPlane) / 1000;
         try {
             const startedApply = performance.now();

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import { performance } from "perf_hooks";
-import { ControlPlane, controlPlaneBinaries } from "../k8s/control-plane";
+import { CLUSTER_ADD_ONS, ControlPlane, controlPlaneBinaries } from "../k8s/control-plane";
 import { EngineStack, engineBinaries, pluginVersions } from "../pulumi/engine";
 import { ENGINE_TEST_NAMESPACE, engineTestConfig } from "../pulumi/test-stack";
 
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     const pulumiBin = engineBinaries();
     const plane = await ControlPlane.start({
         binDir: controlPlaneBinaries(),
-        storageClasses: [{ name: "gp3", provisioner: "ebs.csi.aws.com", isDefault: true }],
+        ...CLUSTER_ADD_ONS.existing,
         log: () => undefined,
     });
     const engine = await EngineStack.create(pulumiBin, "bench", engineTestConfig(fs.readFileSync(plane.kubeconfigPath, "utf8")));

@@ -1,5 +1,5 @@
 import { applyRender } from "./apply";
-import { ControlPlane, controlPlaneBinaries } from "./control-plane";
+import { CLUSTER_ADD_ONS, ControlPlane, controlPlaneBinaries } from "./control-plane";
 import { renderStack } from "../render/render";
 
 /**
@@ -24,8 +24,7 @@ async function main(): Promise<void> {
     }
     const plane = await ControlPlane.start({
         binDir: controlPlaneBinaries(),
-        storageClasses: stack === "prod" ? [] : [{ name: "local-path", provisioner: "rancher.io/local-path", isDefault: true }],
-        provisioners: ["ebs.csi.aws.com"],
+        ...(stack === "prod" ? CLUSTER_ADD_ONS.prod : CLUSTER_ADD_ONS.dev),
     });
     const shutdown = () => {
         void plane.stop().then(() => process.exit(0));

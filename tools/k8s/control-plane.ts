@@ -375,3 +375,14 @@ export function controlPlaneBinaries(): string {
     const script = path.join(__dirname, "binaries.sh");
     return execFileSync("bash", [script, "path"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1024 * 1024 }).trim();
 }
+
+/**
+ * The add-ons a stack's render expects of its cluster, which the test control plane stands in for:
+ * k3s ships local-path as its default StorageClass (dev); on EKS the render brings its own gp3 class,
+ * served by the EBS CSI driver (prod); an existing cluster comes with a default class of its own.
+ */
+export const CLUSTER_ADD_ONS = {
+    dev: { storageClasses: [{ name: "local-path", provisioner: "rancher.io/local-path", isDefault: true }], provisioners: [] },
+    prod: { storageClasses: [], provisioners: ["ebs.csi.aws.com"] },
+    existing: { storageClasses: [{ name: "gp3", provisioner: "ebs.csi.aws.com", isDefault: true }], provisioners: [] },
+} satisfies Record<string, Pick<ControlPlaneOptions, "storageClasses" | "provisioners">>;

@@ -29,12 +29,17 @@ export function pluginVersions(binDir: string): { plugin: string; built: string;
     const sdkVersion = (name: string) =>
         (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "node_modules", "@pulumi", name, "package.json"), "utf8")) as { version: string }).version;
     const schemaVersion = (name: string) => {
-        const schema = execFileSync(path.join(binDir, "pulumi"), ["package", "get-schema", path.join(binDir, `pulumi-resource-${name}`)], {
-            encoding: "utf8",
-            maxBuffer: 256 * 1024 * 1024,
-            env: isolatedEnv(binDir, fs.mkdtempSync(path.join(os.tmpdir(), "nsip-schema-"))),
-        });
-        return (JSON.parse(schema) as { version: string }).version;
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "nsip-schema-"));
+        try {
+            const schema = execFileSync(path.join(binDir, "pulumi"), ["package", "get-schema", path.join(binDir, `pulumi-resource-${name}`)], {
+                encoding: "utf8",
+                maxBuffer: 256 * 1024 * 1024,
+                env: isolatedEnv(binDir, home),
+            });
+            return (JSON.parse(schema) as { version: string }).version;
+        } finally {
+            fs.rmSync(home, { recursive: true, force: true });
+        }
     };
     const cli = execFileSync(path.join(binDir, "pulumi"), ["version"], { encoding: "utf8" }).trim().replace(/^v/, "");
     return [
