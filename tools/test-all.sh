@@ -43,9 +43,10 @@ suite() {
 
 suite "typecheck (program, tools, tests)" npm run build
 suite "typecheck (policy pack)" npx tsc -p policy/tsconfig.json --noEmit
-suite "lint (shellcheck, yamllint)" bash -c 'shellcheck tools/*.sh tools/*/*.sh tools/pulumi/policy-analyzer .ci/run && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml'
+suite "lint (shellcheck, yamllint)" bash -c 'shellcheck tools/*.sh tools/*/*.sh tools/pulumi/policy-analyzer .ci/run && shellcheck -x components/services/postgres/scripts/*.sh && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml'
 suite "program: config, graphs, policies, renderers (mocha)" npm test
 suite "api (mocha, real PostgreSQL + Redis)" npm test --prefix apps/api
+suite "backup and restore scripts (real PostgreSQL)" npm run test:backup
 suite "analyzer (pytest, Debian's Python)" bash -c 'cd apps/analyzer && /usr/bin/python3 -m pytest -q'
 suite "frontend (vitest)" npm test --prefix apps/frontend
 # Builds the control plane's binaries from Go modules on first use (tens of minutes on 2 cores), then reuses them.
