@@ -6,9 +6,10 @@ import { ClusterArgs, createCluster } from "./components/cluster";
 import { AppImages, AppName, appNames, resolveBuildContext } from "./components/images";
 import type { ImageRegistry } from "./components/cluster/types";
 import { Platform } from "./components/platform";
-import { Services } from "./components/services";
+import { Services, ServicesArgs } from "./components/services";
 import { BACKUP_NAME } from "./components/services/postgres/backup";
 import { PostgresBackupStorage } from "./components/services/postgres/backup-storage";
+import { BackupTarget, backupTarget } from "./stacks/backup-config";
 import { loadStackConfig } from "./stacks/load";
 import type { StackOutputs } from "./stacks/outputs";
 import type { NsipConfig } from "./stacks/schema";
@@ -45,9 +46,9 @@ export = async function nsip(): Promise<StackOutputs> {
         { provider: cluster.provider },
     );
 
-    // stacks/load.ts allows backups on EKS only.
+    const backupTo = backupTarget(config.backup, config.cluster.provider);
     const backupStorage =
-        config.backup.enabled && config.cluster.provider === "eks"
+        config.backup.enabled && backupTo.kind === "s3" && config.cluster.provider === "eks"
             ? new PostgresBackupStorage(
                   "nsip-backups",
                   {
@@ -70,10 +71,7 @@ export = async function nsip(): Promise<StackOutputs> {
             instance,
             hardening: config.hardening,
             kubeApiCidrs: config.cluster.provider === "eks" ? [config.cluster.vpcCidr] : ["0.0.0.0/0"],
-            backup:
-                backupStorage && config.cluster.provider === "eks"
-                    ? { bucketName: backupStorage.bucketName, region: config.cluster.region, dependsOn: [backupStorage] }
-                    : undefined,
+            backup: config.backup.enabled ? backupArgs(config, backupTo, backupStorage, config.storage.storageClassName ?? cluster.storageClassName) : undefined,
             dependsOn: [platform],
         },
         { provider: cluster.provider },
@@ -102,6 +100,31 @@ export = async function nsip(): Promise<StackOutputs> {
             : {}),
     };
 };
+
+/** The backup CronJob's destination: the EKS bucket, an S3-compatible endpoint, or a PVC. */
+function backupArgs(
+    config: NsipConfig,
+    target: BackupTarget,
+    storage: PostgresBackupStorage | undefined,
+    storageClassName: pulumi.Input<string> | undefined,
+): ServicesArgs["backup"] {
+    switch (target.kind) {
+        case "s3":
+            if (!storage || config.cluster.provider !== "eks") throw new Error("unreachable: stacks/load.ts allows the s3 backup target on EKS only");
+            return { destination: { kind: "s3", bucketName: storage.bucketName, region: config.cluster.region }, dependsOn: [storage] };
+        case "s3Compatible":
+            return {
+                destination: {
+                    ...target,
+                    writer: { accessKeyId: target.writer.accessKeyId, secretAccessKey: pulumi.secret(target.writer.secretAccessKey) },
+                    reader: { accessKeyId: target.reader.accessKeyId, secretAccessKey: pulumi.secret(target.reader.secretAccessKey) },
+                },
+                dependsOn: [],
+            };
+        case "pvc":
+            return { destination: { kind: "pvc", size: target.size, storageClassName: target.storageClassName ?? storageClassName }, dependsOn: [] };
+    }
+}
 
 /** Explicit providers for what the cluster component talks to: AWS in the configured region, or the local Docker engine. */
 function cloudProviders(config: NsipConfig): Record<string, pulumi.ProviderResource> {

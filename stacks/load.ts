@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { backupIssues, backupSecretPaths } from "./backup-config";
 import { clusterDefaults, profileDefaults } from "./profiles";
 import { ConfigIssue, prodFloorViolations } from "./prod-floor";
 import { configKeys, configSchema, Environment, NsipConfig } from "./schema";
@@ -16,7 +17,7 @@ export class NsipConfigError extends Error {
 }
 
 /** Keys whose value must come from `pulumi config set --secret` when present. */
-const secretPaths: readonly string[][] = [["cluster", "kubeconfig"], ["cluster", "registry", "password"]];
+const secretPaths: readonly string[][] = [["cluster", "kubeconfig"], ["cluster", "registry", "password"], ...backupSecretPaths];
 
 /** Reads the stack's `nsip:*` config from the Pulumi runtime. Call once, from index.ts. */
 export function loadStackConfig(): NsipConfig {
@@ -77,9 +78,7 @@ export function parseStackConfig(raw: Record<string, string>, opts: { stack: str
     if (parsed.data.cluster.provider === "existing" && parsed.data.cluster.registry === undefined && parsed.data.images.prebuilt === undefined) {
         issues.push({ key: "nsip:cluster.registry", message: "required on an \"existing\" cluster to push the images it builds; or set nsip:images.prebuilt to deploy images built elsewhere" });
     }
-    if (parsed.data.backup.enabled && parsed.data.cluster.provider !== "eks") {
-        issues.push({ key: "nsip:backup.enabled", message: `backups are written to S3 and need an "eks" cluster, found "${parsed.data.cluster.provider}"; set it to false on this cluster` });
-    }
+    issues.push(...backupIssues(parsed.data.backup, parsed.data.cluster.provider));
     issues.push(...prodFloorViolations(parsed.data));
     if (issues.length > 0) throw new NsipConfigError(issues);
     return parsed.data;

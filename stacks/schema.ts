@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { backupConfigSchema } from "./backup-config";
 
 /**
  * The one schema for everything the program reads from stack config (`nsip:*` keys).
@@ -23,8 +24,6 @@ const imageByDigest = z
         /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/,
         "an image reference by digest such as registry.example.com/nsip/api@sha256:<64 hex digits>",
     );
-/** Kubernetes CronJob syntax: minute hour day-of-month month day-of-week. */
-const cronSchedule = z.string().regex(/^\s*[0-9A-Za-z*,/?-]+(\s+[0-9A-Za-z*,/?-]+){4}\s*$/, 'a 5-field cron schedule such as "0 3 * * *"');
 
 const resourceAmounts = z.strictObject({ cpu, memory: bytes, ephemeralStorage: bytes });
 export const resourcesSchema = z.strictObject({ requests: resourceAmounts, limits: resourceAmounts });
@@ -171,13 +170,7 @@ export const configSchema = z.strictObject({
         maxmemory: z.string().regex(/^[0-9]+(kb|mb|gb)$/, 'a Redis size such as "256mb"'),
         maxmemoryPolicy: z.enum(["allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "noeviction"]),
     }),
-    /** PostgreSQL dumps to S3 (EKS only; stacks/load.ts rejects it elsewhere). */
-    backup: z.strictObject({
-        enabled: z.boolean(),
-        schedule: cronSchedule,
-        /** Days a dump is kept in the bucket before S3 expires it. */
-        retentionDays: z.number().int().min(1),
-    }),
+    backup: backupConfigSchema,
     observability: z.strictObject({
         retentionDays: z.number().int().min(1),
         scrapeIntervalSeconds: z.number().int().min(5).max(300),

@@ -22,12 +22,11 @@ const designTable = [
     "prometheus -> redis:9121",
     "grafana -> prometheus:9090",
     "nginx -> grafana:3000",
+    // Backups in every environment (a PVC in dev, S3 in prod) and kube-state-metrics for their freshness.
+    "backup -> postgres:5432",
+    "prometheus -> kube-state-metrics:8080",
 ];
-/** Prod on EKS also runs the PostgreSQL backup CronJob; dev has no S3 to back up to. */
-const designTables: Record<string, string[]> = {
-    dev: designTable,
-    prod: [...designTable, "backup -> postgres:5432"],
-};
+const designTables: Record<string, string[]> = { dev: designTable, prod: designTable };
 
 interface Pod {
     name: string;
@@ -124,8 +123,9 @@ for (const stack of ["dev", "prod"]) {
                     .map((r: Manifest) => `${p.metadata.name} -> ${r.to.map((peer: Manifest) => peer.ipBlock.cidr).join(",")}:${r.ports.map((x: Manifest) => `${x.protocol}/${x.port}`).join(",")}`),
             );
             // The Kubernetes API: the VPC on EKS, anywhere on the local cluster.
-            const expected = [`prometheus -> ${stack === "prod" ? "10.40.0.0/16" : "0.0.0.0/0"}:TCP/443,TCP/6443`];
-            // The backup in prod: S3 (no stable CIDRs) on 443 and the node's Pod Identity agent on 80, for its credentials.
+            const kubeApi = `${stack === "prod" ? "10.40.0.0/16" : "0.0.0.0/0"}:TCP/443,TCP/6443`;
+            const expected = [`prometheus -> ${kubeApi}`, `kube-state-metrics -> ${kubeApi}`];
+            // The backup in prod: S3 (no stable CIDRs) on 443 and the node's Pod Identity agent on 80; dev's goes to a PVC.
             if (stack === "prod") expected.push("postgres-backup -> 0.0.0.0/0:TCP/443", "postgres-backup -> 169.254.170.23/32:TCP/80");
             assert.deepEqual([...ipEgress].sort(), expected.sort());
         });
@@ -134,8 +134,8 @@ for (const stack of ["dev", "prod"]) {
             const rendered = await renderToTemp(stack);
             const named = manifestsOf(rendered, "NetworkPolicy").filter((p) => p.spec.podSelector?.matchLabels);
             const names = named.map((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/name"]).sort();
-            const workloads = ["analyzer", "api", "frontend", "grafana", "migrations", "nginx", "postgres", "prometheus", "redis"];
-            assert.deepEqual(names, (stack === "prod" ? [...workloads, "backup"] : workloads).sort());
+            const workloads = ["analyzer", "api", "backup", "frontend", "grafana", "kube-state-metrics", "migrations", "nginx", "postgres", "prometheus", "redis"];
+            assert.deepEqual(names, workloads);
         });
     });
 }

@@ -1,4 +1,6 @@
 import { strict as assert } from "assert";
+import { readFileSync } from "fs";
+import { join } from "path";
 import { parse as parseYaml } from "yaml";
 import { renderToTemp } from "./support/render-helper";
 import { restrictedViolations } from "../policy/pod-security";
@@ -25,9 +27,10 @@ describe("the eight services", function () {
                 const deployments = manifestsOf(r, "Deployment").map((m) => m.metadata.name).sort();
                 const sets = manifestsOf(r, "StatefulSet").map((m) => m.metadata.name).sort();
                 assert.deepEqual(sets, statefulSets);
-                assert.deepEqual(deployments, ["analyzer", "api", "frontend", "grafana", "nginx"]);
-                const jobs = stack === "prod" ? ["migrations", "postgres-backup"] : ["migrations"];
-                assert.deepEqual(manifestsOf(r, "ServiceAccount").map((m) => m.metadata.name).sort(), [...eight, ...jobs].sort());
+                // kube-state-metrics reports the backup CronJob's status for the freshness alert.
+                assert.deepEqual(deployments, ["analyzer", "api", "frontend", "grafana", "kube-state-metrics", "nginx"]);
+                const others = ["kube-state-metrics", "migrations", "postgres-backup"];
+                assert.deepEqual(manifestsOf(r, "ServiceAccount").map((m) => m.metadata.name).sort(), [...eight, ...others].sort());
             });
 
             it("recommended labels on every object", async () => {
@@ -70,10 +73,10 @@ describe("the eight services", function () {
                 assert.deepEqual(mounts("grafana", "grafana"), ["/tmp", "/var/lib/grafana"]);
             });
 
-            it("ServiceAccount tokens are off everywhere but prometheus, which is bound to a namespaced Role", async () => {
+            it("ServiceAccount tokens are off everywhere but prometheus and kube-state-metrics, each bound to a namespaced Role", async () => {
                 const r = await renderToTemp(stack);
                 for (const t of podTemplates(r)) {
-                    const expected = t.owner === "StatefulSet/prometheus";
+                    const expected = t.owner === "StatefulSet/prometheus" || t.owner === "Deployment/kube-state-metrics";
                     assert.equal(t.spec.automountServiceAccountToken, expected, t.owner);
                     // The backup pods carry the traffic table's name; their ServiceAccount is the one Pod Identity associates.
                     const ownAccount = t.owner === "CronJob/postgres-backup" ? "postgres-backup" : t.labels["app.kubernetes.io/name"];
@@ -86,6 +89,10 @@ describe("the eight services", function () {
                 }
                 const binding = manifest(r, "RoleBinding", "prometheus-discovery");
                 assert.deepEqual(binding.subjects.map((s: Manifest) => s.name), ["prometheus"]);
+                // kube-state-metrics: list and watch CronJobs and Jobs in the namespace, nothing more.
+                assert.deepEqual(manifest(r, "Role", "kube-state-metrics").rules, [{ apiGroups: ["batch"], resources: ["cronjobs", "jobs"], verbs: ["list", "watch"] }]);
+                assert.deepEqual(manifest(r, "RoleBinding", "kube-state-metrics").subjects.map((s: Manifest) => s.name), ["kube-state-metrics"]);
+                assert.ok(containerOf(workload(r, "kube-state-metrics"), "kube-state-metrics").args.includes("--namespaces=nsip"), "it watches its own namespace only");
                 assert.equal(manifestsOf(r, "ClusterRole").length + manifestsOf(r, "ClusterRoleBinding").length, 0);
             });
 
@@ -202,7 +209,7 @@ describe("the eight services", function () {
         it("a PodDisruptionBudget with unhealthyPodEvictionPolicy for every workload", async () => {
             const r = await renderToTemp("prod");
             const pdbs = manifestsOf(r, "PodDisruptionBudget");
-            assert.deepEqual(pdbs.map((p) => p.metadata.name).sort(), eight);
+            assert.deepEqual(pdbs.map((p) => p.metadata.name).sort(), [...eight, "kube-state-metrics"].sort());
             for (const p of pdbs) assert.equal(p.spec.unhealthyPodEvictionPolicy, "AlwaysAllow");
         });
 
@@ -227,7 +234,7 @@ describe("the eight services", function () {
         it("data is protected: PVCs are protect + retainOnDelete", async () => {
             const r = await renderToTemp("prod");
             const pvcs = resourcesOfType(r, "kubernetes:core/v1:PersistentVolumeClaim");
-            assert.equal(pvcs.length, 3);
+            assert.equal(pvcs.length, 4, "postgres, redis, prometheus and the backups");
             for (const pvc of pvcs) assert.ok(pvc.protect && pvc.retainOnDelete, pvc.name);
             const kms = resourcesOfType(r, "aws:kms/key:Key");
             const ecr = resourcesOfType(r, "aws:ecr/repository:Repository");
@@ -260,7 +267,7 @@ describe("the eight services", function () {
         it("a configured storage class reaches every PVC", async () => {
             const r = await renderToTemp("dev", { config: { "nsip:storage": { storageClassName: "fast-ssd" } } });
             const pvcs = manifestsOf(r, "PersistentVolumeClaim");
-            assert.equal(pvcs.length, 3);
+            assert.equal(pvcs.length, 4, "postgres, redis, prometheus and the backups");
             for (const pvc of pvcs) assert.equal(pvc.spec.storageClassName, "fast-ssd", pvc.metadata.name);
         });
 
@@ -295,8 +302,10 @@ describe("the eight services", function () {
             assert.ok(apiDeployment.dependencies.includes(credentials), "the api waits for the Secrets it reads");
         });
 
-        it("postgres backup (prod only): a CronJob that dumps with the pinned postgres image and uploads with a pinned AWS CLI", async () => {
-            assert.equal(manifestsOf(await renderToTemp("dev"), "CronJob").length, 0, "dev has no backup");
+        const backupScripts = (r: Awaited<ReturnType<typeof renderToTemp>>) => manifest(r, "ConfigMap", "postgres-backup-scripts").data;
+        const cronPod = (r: Awaited<ReturnType<typeof renderToTemp>>) => manifest(r, "CronJob", "postgres-backup").spec.jobTemplate.spec.template.spec;
+
+        it("postgres backup on EKS: the scripts dump with the pinned postgres image, then a pinned AWS CLI uploads to the stack's bucket", async () => {
             const r = await renderToTemp("prod");
             const cron = manifest(r, "CronJob", "postgres-backup");
             assert.equal(cron.spec.schedule, "0 3 * * *");
@@ -311,21 +320,33 @@ describe("the eight services", function () {
             assert.equal(manifest(r, "ServiceAccount", "postgres-backup").automountServiceAccountToken, false);
             assert.equal(pod.securityContext.runAsUser, 70, "postgres' uid, shared by both containers");
 
+            // The ConfigMap carries exactly the files test/backup runs against real PostgreSQL and a real S3 API.
+            for (const file of ["pg-lib.sh", "pg-backup.sh", "pg-restore.sh", "s3-backup.sh"]) {
+                assert.equal(backupScripts(r)[file], readFileSync(join(__dirname, "../components/services/postgres/scripts", file), "utf8"), file);
+            }
+            const scripts = pod.volumes.find((v: Manifest) => v.configMap?.name === "postgres-backup-scripts");
+            assert.equal(scripts.configMap.defaultMode, 0o555, "the scripts are executable, and read-only");
+
             const [dump] = pod.initContainers as Manifest[];
             assert.equal(dump.image, containerOf(workload(r, "postgres"), "postgres").image, "pg_dump matches the server's major version");
-            assert.deepEqual(dump.command, ["pg_dump", "--format=custom", "--file=/backup/postgres.dump"]);
+            assert.deepEqual(dump.command, ["/scripts/pg-backup.sh"]);
+            assert.equal(envOf(dump, "BACKUP_DIR")?.value, "/backup");
+            assert.equal(envOf(dump, "RETENTION_DAYS"), undefined, "the bucket's lifecycle rule expires dumps; the role cannot delete");
             assert.equal(envOf(dump, "PGHOST")?.value, "postgres.nsip.svc.cluster.local");
             assert.deepEqual(envOf(dump, "PGPASSWORD")?.valueFrom.secretKeyRef, { name: "postgres-credentials", key: "password" });
 
             const [upload] = pod.containers as Manifest[];
             assert.match(upload.image, /^amazon\/aws-cli:2\.\d+\.\d+$/, "an exact 2.x tag");
-            assert.match(upload.command.join(" "), /aws s3 cp .*"\/backup\/postgres\.dump" "s3:\/\/\$BUCKET\/postgres\/\$\(date -u \+%Y%m%dT%H%M%SZ\)\.dump"/);
+            assert.deepEqual(upload.command, ["/scripts/s3-backup.sh", "upload", "/backup"]);
             const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
             // The bucket is autonamed by its provider: the name the (mock) provider gave it must be the one in the pod.
             assert.equal(envOf(upload, "BUCKET")?.value, autoName(bucket.type, bucket.name), "the target is the bucket the program creates");
+            assert.equal(envOf(upload, "PREFIX")?.value, "postgres/");
             const cronResource = resourcesOfType(r, "kubernetes:batch/v1:CronJob")[0];
             assert.ok(cronResource.dependencies.includes(bucket.urn));
             assert.equal(envOf(upload, "AWS_REGION")?.value, "eu-west-1");
+            assert.equal(envOf(upload, "AWS_ENDPOINT_URL"), undefined, "AWS S3 itself");
+            assert.equal(envOf(upload, "AWS_ACCESS_KEY_ID"), undefined, "credentials come from Pod Identity");
             assert.equal(envOf(upload, "HOME")?.value, "/tmp");
             assert.ok(upload.volumeMounts.some((m: Manifest) => m.mountPath === "/tmp" && !m.readOnly), "HOME is writable");
 
@@ -333,6 +354,56 @@ describe("the eight services", function () {
             assert.equal(shared(dump).name, shared(upload).name, "the dump reaches the upload through one volume");
             assert.equal(shared(upload).readOnly, true);
             assert.ok(pod.volumes.find((v: Manifest) => v.name === shared(dump).name).emptyDir, "scratch, gone with the pod");
+        });
+
+        it("postgres backup in dev: the scripts write to a PVC of their own and prune by retention", async () => {
+            const r = await renderToTemp("dev");
+            const pod = cronPod(r);
+            assert.equal(pod.initContainers, undefined);
+            const [backup] = pod.containers as Manifest[];
+            assert.equal(backup.image, containerOf(workload(r, "postgres"), "postgres").image);
+            assert.deepEqual(backup.command, ["/scripts/pg-backup.sh"]);
+            assert.equal(envOf(backup, "BACKUP_DIR")?.value, "/backups");
+            assert.equal(envOf(backup, "RETENTION_DAYS")?.value, "7");
+            const mount = backup.volumeMounts.find((m: Manifest) => m.mountPath === "/backups");
+            assert.ok(!mount.readOnly);
+            assert.equal(pod.volumes.find((v: Manifest) => v.name === mount.name).persistentVolumeClaim.claimName, "postgres-backups");
+            const claim = manifest(r, "PersistentVolumeClaim", "postgres-backups");
+            assert.deepEqual(claim.spec.resources.requests, { storage: "10Gi" });
+            assert.deepEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
+        });
+
+        it("postgres backup on an existing cluster to an S3-compatible endpoint: the writer keys from a Secret, retention in the upload", async () => {
+            const digest = (name: string) => `registry.example.com/team/${name}@sha256:${"ab".repeat(32)}`;
+            const r = await renderToTemp("dev", {
+                config: {
+                    "nsip:cluster": { provider: "existing", context: "staging" },
+                    "nsip:edge": { hostname: "nsip.staging.example.com" },
+                    "nsip:images": { prebuilt: { api: digest("api"), frontend: digest("frontend"), analyzer: digest("analyzer") } },
+                    "nsip:backup": {
+                        retentionDays: 14,
+                        target: {
+                            kind: "s3Compatible",
+                            endpoint: "https://minio.example.com:9000",
+                            bucket: "nsip-backups",
+                            region: "us-east-1",
+                            writer: { accessKeyId: "WRITER", secretAccessKey: { secure: "v1:writer" } },
+                            reader: { accessKeyId: "READER", secretAccessKey: { secure: "v1:reader" } },
+                        },
+                    },
+                },
+            });
+            const [upload] = cronPod(r).containers as Manifest[];
+            assert.equal(envOf(upload, "AWS_ENDPOINT_URL")?.value, "https://minio.example.com:9000");
+            assert.equal(envOf(upload, "BUCKET")?.value, "nsip-backups");
+            assert.equal(envOf(upload, "RETENTION_DAYS")?.value, "14");
+            assert.deepEqual(envOf(upload, "AWS_SECRET_ACCESS_KEY")?.valueFrom.secretKeyRef, { name: "postgres-backup-s3", key: "AWS_SECRET_ACCESS_KEY" });
+            assert.ok(manifest(r, "Secret", "postgres-backup-s3"), "the writer keys live in a Secret");
+            assert.equal(resourcesOfType(r, "aws:s3/bucket:Bucket").length, 0, "no AWS bucket off EKS");
+            // Its NetworkPolicy opens the endpoint's port, not 443.
+            const egress = manifest(r, "NetworkPolicy", "postgres-backup").spec.egress as Manifest[];
+            assert.ok(egress.some((rule) => rule.ports.some((p: Manifest) => p.port === 9000) && rule.to[0].ipBlock), "egress to the endpoint's port");
+            assert.ok(!egress.some((rule) => rule.ports.some((p: Manifest) => p.port === 443)));
         });
 
         it("analyzer: gunicorn workers from config, memory-backed worker and multiprocess dirs", async () => {

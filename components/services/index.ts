@@ -14,7 +14,8 @@ import { grafanaService } from "./grafana";
 import { nginxService } from "./nginx";
 import { edgeServiceShape } from "./nginx/edge-service";
 import { postgresService } from "./postgres";
-import { BACKUP_PEER, PostgresBackup } from "./postgres/backup";
+import { BACKUP_PEER, BackupDestination, PostgresBackup } from "./postgres/backup";
+import { KubeStateMetricsRbac, kubeStateMetricsSpec } from "./kube-state-metrics";
 import { ports, ServiceName } from "./ports";
 import { prometheusService } from "./prometheus";
 import { PrometheusRbac } from "./prometheus/rbac";
@@ -35,11 +36,10 @@ export interface ServicesArgs {
     kubeApiCidrs: string[];
     /** The generated Secrets: workloads reference them by name, so they wait for them explicitly. */
     dependsOn: pulumi.Resource[];
-    /** The S3 side of the PostgreSQL backups (EKS only); without it there is no backup CronJob. */
+    /** Where the PostgreSQL backups go; without it there is no backup CronJob (nsip:backup.enabled false). */
     backup?: {
-        bucketName: pulumi.Input<string>;
-        region: string;
-        /** The bucket, role and Pod Identity association: a pod started before the association gets no credentials. */
+        destination: BackupDestination;
+        /** On EKS the bucket, role and Pod Identity association: a pod started before the association gets no credentials. */
         dependsOn: pulumi.Resource[];
     };
 }
@@ -68,7 +68,16 @@ export class Services extends pulumi.ComponentResource {
             pod: (peer) => selectorLabels({ name: peer, instance: args.instance }),
             kubeApiCidrs: args.kubeApiCidrs,
         };
-        const trafficTable = trafficFor({ backup: args.backup !== undefined });
+        const destination = args.backup?.destination;
+        const trafficTable = trafficFor(
+            {
+                backup: destination !== undefined,
+                "kube-state-metrics": destination !== undefined,
+                s3: destination !== undefined && destination.kind !== "pvc",
+                "pod-identity-agent": destination?.kind === "s3",
+            },
+            destination?.kind === "s3Compatible" ? endpointPort(destination.endpoint) : undefined,
+        );
 
         const build = (service: ServiceName, extraDependsOn: pulumi.Resource[] = []): Workload => {
             const def = definitions[service](ctx);
@@ -136,11 +145,25 @@ export class Services extends pulumi.ComponentResource {
                     instance: args.instance,
                     hardening: args.hardening,
                     schedule: ctx.config.backup.schedule,
-                    bucketName: args.backup.bucketName,
-                    region: args.backup.region,
+                    retentionDays: ctx.config.backup.retentionDays,
+                    destination: args.backup.destination,
                     networkPolicy: workloadPolicySpec(BACKUP_PEER, trafficTable, peers),
                 },
                 { ...child, dependsOn: [...args.dependsOn, postgres, ...args.backup.dependsOn] },
+            );
+            // Backup freshness: kube-state-metrics reports the CronJob's last success to Prometheus.
+            const ksmRbac = new KubeStateMetricsRbac(`${name}-kube-state-metrics-rbac`, { namespace: args.namespace, instance: args.instance }, child);
+            new Workload(
+                `${name}-kube-state-metrics`,
+                {
+                    spec: { ...kubeStateMetricsSpec(ctx.namespace), dependsOn: [...args.dependsOn, ksmRbac] },
+                    namespace: args.namespace,
+                    instance: args.instance,
+                    hardening: args.hardening,
+                    traffic: trafficTable,
+                    peers,
+                },
+                { parent: this, provider: opts.provider },
             );
         }
         build("api", [migrations]);
@@ -182,6 +205,12 @@ export class Services extends pulumi.ComponentResource {
         };
         this.registerOutputs({ endpoints: this.endpoints });
     }
+}
+
+/** The TCP port of an http(s) endpoint URL. */
+function endpointPort(endpoint: string): number {
+    const url = new URL(endpoint);
+    return url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
 }
 
 function checksum(files: Record<string, string>): string {
