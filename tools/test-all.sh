@@ -10,6 +10,7 @@ debian_packages=(
   chromium                                              # the end-to-end test's browser
   shellcheck yamllint
   openssl                                               # the test control plane's certificates
+  python3-venv                                          # the pinned S3 test server (tools/s3/venv.sh)
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -46,7 +47,8 @@ suite "typecheck (policy pack)" npx tsc -p policy/tsconfig.json --noEmit
 suite "lint (shellcheck, yamllint)" bash -c 'shellcheck tools/*.sh tools/*/*.sh tools/pulumi/policy-analyzer .ci/run && shellcheck -x components/services/postgres/scripts/*.sh && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml'
 suite "program: config, graphs, policies, renderers (mocha)" npm test
 suite "api (mocha, real PostgreSQL + Redis)" npm test --prefix apps/api
-suite "backup and restore scripts (real PostgreSQL)" npm run test:backup
+# Builds the pinned moto + AWS CLI venv on first use (about 4 minutes), then reuses it.
+suite "backup and restore scripts (real PostgreSQL, real S3 API)" npm run test:backup
 suite "analyzer (pytest, Debian's Python)" bash -c 'cd apps/analyzer && /usr/bin/python3 -m pytest -q'
 suite "frontend (vitest)" npm test --prefix apps/frontend
 # Builds the control plane's binaries from Go modules on first use (tens of minutes on 2 cores), then reuses them.

@@ -20,18 +20,29 @@ here=$(dirname "$0")
 : "${BUCKET:?BUCKET is not set}"
 prefix=${PREFIX:-postgres/}
 
-# "<key> <size> <lastModified>" of every object under the prefix.
+# "<key> <size> <lastModified>" of every object under the prefix. A failed listing fails the script (no
+# pipefail in POSIX sh, hence the file): an empty answer must mean "no backups", never "could not look".
 objects() {
-    aws s3api list-objects-v2 --bucket "$BUCKET" --prefix "$prefix" --query 'Contents[].[Key, Size, LastModified]' --output text |
-        awk 'NF == 3 && $1 != "None"'
+    listing=$(mktemp)
+    if ! aws s3api list-objects-v2 --bucket "$BUCKET" --prefix "$prefix" --query 'Contents[].[Key, Size, LastModified]' --output text >"$listing"; then
+        rm -f "$listing"
+        fail 1 "cannot list s3://$BUCKET/$prefix"
+    fi
+    awk 'NF == 3 && $1 != "None"' "$listing"
+    rm -f "$listing"
 }
+
+# An awk function: is this key (below the prefix) a backup file of that type, 20261202T030000Z.<type>?
+# Spelled without {n} intervals, which Debian's mawk does not know.
+AWK_BACKUP='function backup(key, type) { return length(key) == 17 + length(type) && key ~ ("^[0-9]+T[0-9]+Z\\." type "$") }'
 
 # Names of complete backups (a manifest and a dump), oldest first.
 complete_backups() {
-    objects | awk -v p="$prefix" '
+    all=$(objects)
+    printf '%s\n' "$all" | awk -v p="$prefix" "$AWK_BACKUP"'
         { key = substr($1, length(p) + 1) }
-        key ~ /^[0-9]{8}T[0-9]{6}Z\.json$/ { json[substr(key, 1, 16)] = 1 }
-        key ~ /^[0-9]{8}T[0-9]{6}Z\.dump$/ { dump[substr(key, 1, 16)] = 1 }
+        backup(key, "json") { json[substr(key, 1, 16)] = 1 }
+        backup(key, "dump") { dump[substr(key, 1, 16)] = 1 }
         END { for (n in json) if (n in dump) print n }' | sort
 }
 
@@ -48,20 +59,22 @@ upload() {
 }
 
 list() {
-    objects | awk -v p="$prefix" '
+    all=$(objects)
+    printf '%s\n' "$all" | awk -v p="$prefix" "$AWK_BACKUP"'
         { key = substr($1, length(p) + 1) }
-        key ~ /^[0-9]{8}T[0-9]{6}Z\.dump$/ { n = substr(key, 1, 16); size[n] = $2; modified[n] = $3 }
-        key ~ /^[0-9]{8}T[0-9]{6}Z\.json$/ { json[substr(key, 1, 16)] = 1 }
+        backup(key, "dump") { n = substr(key, 1, 16); size[n] = $2; modified[n] = $3 }
+        backup(key, "json") { json[substr(key, 1, 16)] = 1 }
         END { for (n in size) if (n in json) printf "{\"name\":\"%s\",\"sizeBytes\":%s,\"lastModified\":\"%s\"}\n", n, size[n], modified[n] }' | sort
 }
 
 fetch() {
     name=$1 dir=$2
+    backups=$(complete_backups)
     if [ "$name" = latest ]; then
-        name=$(complete_backups | tail -n 1)
+        name=$(printf '%s\n' "$backups" | tail -n 1)
         [ -n "$name" ] || fail 3 "no complete backup under s3://$BUCKET/$prefix"
     fi
-    complete_backups | grep -qx "$name" || fail 3 "backup $name not found under s3://$BUCKET/$prefix (or it has no manifest)"
+    printf '%s\n' "$backups" | grep -qx "$name" || fail 3 "backup $name not found under s3://$BUCKET/$prefix (or it has no manifest)"
     aws s3 cp --only-show-errors "s3://$BUCKET/$prefix$name.json" "$dir/$name.json"
     aws s3 cp --only-show-errors "s3://$BUCKET/$prefix$name.dump" "$dir/$name.dump"
     log "fetched backup $name into $dir"
@@ -71,8 +84,10 @@ fetch() {
 prune() {
     : "${RETENTION_DAYS:?RETENTION_DAYS is not set}"
     cutoff=$(stamp_number "$(retention_cutoff "$RETENTION_DAYS")")
-    newest=$(complete_backups | tail -n 1)
-    objects | while read -r key _ _; do
+    backups=$(complete_backups)
+    newest=$(printf '%s\n' "$backups" | tail -n 1)
+    all=$(objects)
+    printf '%s\n' "$all" | while read -r key _ _; do
         stamp=$(printf '%s' "${key#"$prefix"}" | sed -n 's/^\([0-9]\{8\}T[0-9]\{6\}Z\)\..*$/\1/p')
         if [ -z "$stamp" ] || [ "$stamp" = "$newest" ]; then continue; fi
         if [ "$(stamp_number "$stamp")" -lt "$cutoff" ]; then
