@@ -62,12 +62,37 @@ for (const stack of ["dev", "prod"] as const) {
             await waitForJob(deployed.plane.client, deployed.namespace, job.name);
         });
 
+        // Before the claims are checked: in dev the backup's own claim binds once this first pod uses it.
+        it("completes a Job created from the backup CronJob", async function () {
+            interface CronJob extends KubeObject {
+                metadata: KubeObject["metadata"] & { uid: string };
+                spec: { jobTemplate: { metadata?: Record<string, unknown>; spec: Record<string, unknown> } };
+            }
+            const client = deployed.plane.client;
+            const [cronJob] = await client.list<CronJob>("batch/v1", "CronJob", deployed.namespace);
+            assert.ok(cronJob, "every stack renders the backup CronJob");
+            // What `kubectl create job --from=cronjob/...` sends.
+            const name = `${cronJob.metadata.name}-manual`;
+            await client.call("POST", `/apis/batch/v1/namespaces/${deployed.namespace}/jobs`, {
+                apiVersion: "batch/v1",
+                kind: "Job",
+                metadata: {
+                    name,
+                    annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
+                    ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: cronJob.metadata.name, uid: cronJob.metadata.uid, controller: true }],
+                },
+                spec: cronJob.spec.jobTemplate.spec,
+            });
+            await waitForJob(client, deployed.namespace, name);
+        });
+
         it("binds every PersistentVolumeClaim through its StorageClass", async function () {
             interface Claim extends KubeObject {
                 status?: { phase?: string };
             }
             const claims = await deployed.plane.client.list<Claim>("v1", "PersistentVolumeClaim", deployed.namespace);
-            assert.equal(claims.length, 3, "postgres, redis and prometheus data");
+            // Dev backs up to a claim of its own; prod to S3.
+            assert.equal(claims.length, stack === "prod" ? 3 : 4, "postgres, redis and prometheus data (and dev's backups)");
             assert.deepEqual(claims.filter((claim) => claim.status?.phase !== "Bound").map((claim) => claim.metadata.name), []);
             assert.deepEqual(deployed.plane.addOnErrors, []);
         });
@@ -112,7 +137,7 @@ for (const stack of ["dev", "prod"] as const) {
             const client = deployed.plane.client;
             const expected = await waitForWorkloads(client, deployed.namespace);
             const budgets = await client.list<Budget>("policy/v1", "PodDisruptionBudget", deployed.namespace);
-            assert.equal(budgets.length, 8, "one per service");
+            assert.equal(budgets.length, 9, "one per service, and kube-state-metrics'");
             for (const budget of budgets) {
                 const workload = [...expected.keys()].find((key) => key.endsWith(`/${budget.metadata.name}`));
                 assert.ok(workload, `${budget.metadata.name} guards a workload`);
@@ -124,29 +149,6 @@ for (const stack of ["dev", "prod"] as const) {
                     `PodDisruptionBudget ${budget.metadata.name}`,
                 );
             }
-        });
-
-        it("completes a Job created from the backup CronJob", async function () {
-            interface CronJob extends KubeObject {
-                metadata: KubeObject["metadata"] & { uid: string };
-                spec: { jobTemplate: { metadata?: Record<string, unknown>; spec: Record<string, unknown> } };
-            }
-            const client = deployed.plane.client;
-            const [cronJob] = await client.list<CronJob>("batch/v1", "CronJob", deployed.namespace);
-            assert.ok(cronJob, "prod renders the backup CronJob");
-            // What `kubectl create job --from=cronjob/...` sends.
-            const name = `${cronJob.metadata.name}-manual`;
-            await client.call("POST", `/apis/batch/v1/namespaces/${deployed.namespace}/jobs`, {
-                apiVersion: "batch/v1",
-                kind: "Job",
-                metadata: {
-                    name,
-                    annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
-                    ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: cronJob.metadata.name, uid: cronJob.metadata.uid, controller: true }],
-                },
-                spec: cronJob.spec.jobTemplate.spec,
-            });
-            await waitForJob(client, deployed.namespace, name);
         });
 
         it("rejects a privileged pod in the namespace (Pod Security admission, restricted)", async function () {
