@@ -376,7 +376,7 @@ const PARTITION = "aws(?:-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?";
 const ACCOUNT = "[0-9]{12}";
 const ACM_ARN = new RegExp(`^arn:(${PARTITION}):acm:([a-z0-9-]+):${ACCOUNT}:certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
 /** IAM role and user names: 1-64 of [\w+=,.@-]; paths `/` or `/segment/.../`. */
-const IAM_PRINCIPAL_ARN = new RegExp(`^arn:(${PARTITION}):iam::${ACCOUNT}:(role|user)(/(?:[\\x21-\\x7E]+/)*)?([\\w+=,.@-]{1,64})$`);
+const IAM_PRINCIPAL_ARN = new RegExp(`^arn:(${PARTITION}):iam::${ACCOUNT}:(role|user)(/(?:[\\x21-\\x7E]+/)*)([\\w+=,.@-]{1,64})$`);
 
 export function parseAcmArn(text: string): { partition: string; region: string } | undefined {
     const match = ACM_ARN.exec(text);
@@ -394,7 +394,7 @@ export const acmCertificateArn: Check<string> = (text) => {
 
 export function parseIamPrincipalArn(text: string): { partition: string } | undefined {
     const match = IAM_PRINCIPAL_ARN.exec(text);
-    if (!match || (match[3] ?? "/").length > 512) return undefined;
+    if (!match || match[3].length > 512) return undefined;
     return { partition: match[1] };
 }
 
