@@ -63,6 +63,16 @@ export function integer(min: number, max: number, why = "") {
         .meta({ domain: "integer", min, max });
 }
 
+/** A list whose items must differ: AWS creates one access entry per principal, and a repeated CIDR or origin is a typo. */
+function distinctList<T extends z.ZodType>(item: T, what: string) {
+    return z.array(item, { error: `a list of ${what}` }).superRefine((items, ctx) => {
+        items.forEach((value, i) => {
+            const first = items.findIndex((other) => JSON.stringify(other) === JSON.stringify(value));
+            if (first < i) ctx.addIssue({ code: "custom", path: [i], message: `a value not already listed (it repeats [${first}])` });
+        });
+    });
+}
+
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
     return z.enum(values, { error: `one of ${values.map((value) => JSON.stringify(value)).join(", ")}` });
 }
@@ -140,15 +150,13 @@ const eksCluster = z.strictObject({
     vpcCidr: checked("vpcCidr", v.vpcCidr),
     natGateways: oneOf(["perAz", "single"]),
     /** EKS allows at most 40 public access CIDRs per cluster. */
-    publicAccessCidrs: z
-        .array(checked("publicAccessCidr", v.publicAccessCidr), { error: "a list of CIDR blocks" })
+    publicAccessCidrs: distinctList(checked("publicAccessCidr", v.publicAccessCidr), "CIDR blocks")
         .min(1, "at least one CIDR block that may reach the public API endpoint")
         .max(40, "at most 40 CIDR blocks (the EKS limit)"),
     /** Cluster admins through access entries; the creator gets no implicit admin, so include the role that runs `pulumi up`. */
-    adminPrincipalArns: z
-        .array(checked("iamArn", v.iamPrincipalArn), { error: "a list of IAM ARNs" })
+    adminPrincipalArns: distinctList(checked("iamArn", v.iamPrincipalArn), "IAM ARNs")
         .min(1, "at least one IAM principal: include the role that runs pulumi up"),
-    extraLogTypes: z.array(oneOf(["controllerManager", "scheduler"]), { error: "a list of log types" }),
+    extraLogTypes: distinctList(oneOf(["controllerManager", "scheduler"]), "log types"),
     logRetentionDays: z
         .number({ error: "a number of days" })
         .superRefine((days, ctx) => {
@@ -158,8 +166,7 @@ const eksCluster = z.strictObject({
         })
         .meta({ domain: "cloudwatchRetention" }),
     nodeGroup: z.strictObject({
-        instanceTypes: z
-            .array(checked("instanceType", v.instanceType), { error: "a list of EC2 instance types" })
+        instanceTypes: distinctList(checked("instanceType", v.instanceType), "EC2 instance types")
             .min(1, "at least one EC2 instance type")
             .max(20, "at most 20 instance types (the EKS limit)"),
         minSize: nodeCount,
@@ -252,7 +259,7 @@ const apiSchema = z.strictObject({
     /** Passed to the api and the analyzer; the edge's client_max_body_size must be larger (rules.ts). */
     maxUploadBytes: integer(1024, 1024 * 2 ** 20),
     rateLimitPerMinute: integer(1, INT32_MAX),
-    corsOrigins: z.array(checked("corsOrigin", v.corsOrigin), { error: "a list of origins" }),
+    corsOrigins: distinctList(checked("corsOrigin", v.corsOrigin), "origins"),
     logLevel: oneOf(["fatal", "error", "warn", "info", "debug", "trace"]),
     cacheTtlSeconds: integer(1, INT32_MAX),
 });
