@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import { MAX_AVAILABILITY_ZONES, subnetPlan } from "../components/cluster/vpc";
 import { NsipConfigError, parseStackConfig } from "../stacks/load";
 
 /** A stack file's `config:` map as the engine hands it to the program: every value a string, objects as JSON. */
@@ -337,6 +338,30 @@ describe("stack config", () => {
             assert.ok(lines.some((l) => l.includes("nsip:replicsa")));
             assert.ok(lines.some((l) => l.includes("nsip:edge.clientMaxBodySiz")));
         }
+    });
+
+    it("every VPC size and AZ count the schema accepts is one the VPC component can split", function () {
+        this.timeout(30_000);
+        const accepted = (cidr: string, zones: number) => {
+            try {
+                parseStackConfig(withOverrides("prod", { "nsip:cluster": { vpcCidr: cidr, availabilityZones: zones } }), { stack: "prod" });
+                return true;
+            } catch {
+                return false;
+            }
+        };
+        let pairs = 0;
+        for (let prefix = 15; prefix <= 25; prefix++) {
+            for (let zones = 1; zones <= MAX_AVAILABILITY_ZONES + 1; zones++) {
+                const cidr = `10.0.0.0/${prefix}`;
+                if (!accepted(cidr, zones)) continue;
+                pairs++;
+                const plan = subnetPlan(cidr, zones);
+                assert.equal(plan.privateCidrs.length, zones);
+            }
+        }
+        // /16 to /24, 2 to 4 zones.
+        assert.equal(pairs, 9 * 3);
     });
 
     it("keys of other namespaces (aws:, kubernetes:) are left alone", () => {
