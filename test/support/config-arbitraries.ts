@@ -191,8 +191,11 @@ function validLeaf(schema: Schema, ctx: Context): fc.Arbitrary<unknown> {
             if (meta.domain === "ratio") return fc.double({ min: 0.001, max: 0.999, noNaN: true }).map((r) => Math.round(r * 1000) / 1000);
             if (meta.domain === "seconds") return fc.double({ min: meta.min!, max: meta.max!, noNaN: true }).map((s) => Math.max(meta.min!, Math.round(s * 1000) / 1000));
             throw new Error(`no generator for number domain ${meta.domain}`);
-        case "string":
-            return valid[meta.domain as StringDomain](ctx);
+        case "string": {
+            const generate = valid[meta.domain as StringDomain];
+            if (generate === undefined) throw new Error(`no generator for string domain ${JSON.stringify(meta.domain)}: add one to config-arbitraries.ts`);
+            return generate(ctx);
+        }
         case "array": {
             const lengths = (def.checks as { _zod: { def: { check: string; minimum?: number; maximum?: number } } }[] | undefined) ?? [];
             const min = lengths.find((c) => c._zod.def.check === "min_length")?._zod.def.minimum ?? 0;
