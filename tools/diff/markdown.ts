@@ -76,7 +76,8 @@ function resourceItem(change: ResourceChange, withDiffs: boolean): string[] {
     else if (change.action === "update") line += `: ${fieldList(change.changedFields)}`;
     const lines = [line];
     const body = withDiffs ? folded(change) : undefined;
-    if (body !== undefined) lines.push(...body.map((text) => (text === "" ? "" : `  ${text}`)));
+    // Indented under the list item, so the fold belongs to it.
+    if (body !== undefined) lines.push(...body.flatMap((text) => text.split("\n")).map((text) => (text === "" ? "" : `  ${text}`)));
     return lines;
 }
 

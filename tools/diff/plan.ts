@@ -123,12 +123,18 @@ function changedPaths(before: Json | undefined, after: Json | undefined, at: str
     if (sameJson(before, after)) return [];
     if (isObject(before) && isObject(after)) {
         const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-        return keys.flatMap((key) => changedPaths(before[key], after[key], at === "" ? key : `${at}.${key}`));
+        return keys.flatMap((key) => changedPaths(before[key], after[key], childPath(at, key)));
     }
     if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
         return before.flatMap((item, index) => changedPaths(item, after[index], `${at}[${index}]`));
     }
     return [at === "" ? "(whole object)" : at];
+}
+
+/** `a.b`, or `a["nsip.dev/env-checksum"]` for a key that is not a plain identifier. */
+function childPath(at: string, key: string): string {
+    if (!/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key)) return `${at}[${JSON.stringify(key)}]`;
+    return at === "" ? key : `${at}.${key}`;
 }
 
 function optionChanges(before: ResourceRecord, after: ResourceRecord): string[] {
