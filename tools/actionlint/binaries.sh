@@ -36,17 +36,9 @@ build() {
 
 bin_dir() {
   prebuilt_dir NSIP_ACTIONLINT_BIN_DIR && return
-  local cache key out
-  cache=$(tools_cache)
+  local key
   key=$( (cd "$here/module" && find . -type f | LC_ALL=C sort | while read -r f; do echo "$f" && cat "$f"; done) | sha256sum | cut -c1-12)
-  out="$cache/actionlint-$key"
-  if check_dir "$out/bin" 2>/dev/null; then
-    log "cached: $out/bin"
-  else
-    mkdir -p "$cache"
-    build "$out"
-  fi
-  echo "$out/bin"
+  build_once "$(tools_cache)/actionlint-$key"
 }
 
 case "${1:-path}" in
