@@ -1,7 +1,7 @@
 import * as path from "path";
 import { renderMarkdown, StackReport } from "./markdown";
 import { planStack } from "./plan";
-import { checkoutBase, DiffInputError, RenderFailed, renderTree, resolveCommit, stacksIn } from "./trees";
+import { checkoutBase, DiffInputError, RenderFailed, renderTree, resolveCommit, stacksAt, stacksIn } from "./trees";
 
 const USAGE = `usage: npm run diff -- --base <git ref> [--stack <name>]... [--max-chars <n>]
 
@@ -48,13 +48,13 @@ async function main(argv: readonly string[]): Promise<number> {
     const log = (line: string): void => void process.stderr.write(`diff: ${line}\n`);
     const commit = await resolveCommit(PROJECT_DIR, args.base);
     const baseLabel = `\`${args.base}\` (${commit.slice(0, 7)})`;
+    const known = [...new Set([...stacksIn(PROJECT_DIR), ...(await stacksAt(PROJECT_DIR, commit))])].sort();
+    const stacks = args.stacks.length > 0 ? args.stacks : known;
+    const unknown = stacks.filter((stack) => !known.includes(stack));
+    if (unknown.length > 0) throw new DiffInputError(`--stack ${unknown.join(", ")}: no Pulumi.<stack>.yaml in either tree (have: ${known.join(", ")})`);
+
     const base = await checkoutBase(PROJECT_DIR, commit, log);
     try {
-        const known = [...new Set([...stacksIn(PROJECT_DIR), ...stacksIn(base.dir)])];
-        const stacks = args.stacks.length > 0 ? args.stacks : known.sort();
-        const unknown = stacks.filter((stack) => !known.includes(stack));
-        if (unknown.length > 0) throw new DiffInputError(`--stack ${unknown.join(", ")}: no Pulumi.<stack>.yaml in either tree (have: ${known.join(", ")})`);
-
         const reports: StackReport[] = [];
         const failures: RenderFailed[] = [];
         for (const stack of stacks) {

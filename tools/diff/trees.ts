@@ -50,7 +50,6 @@ export async function checkoutBase(repoDir: string, commit: string, log: (line: 
     const remove = async (): Promise<void> => {
         await run("git", ["worktree", "remove", "--force", dir], { cwd: repoDir }).catch(() => undefined);
         fs.rmSync(parent, { recursive: true, force: true });
-        await run("git", ["worktree", "prune"], { cwd: repoDir }).catch(() => undefined);
     };
     try {
         if (sameFile(path.join(repoDir, "package-lock.json"), path.join(dir, "package-lock.json")) && fs.existsSync(path.join(repoDir, "node_modules"))) {
@@ -68,8 +67,17 @@ export async function checkoutBase(repoDir: string, commit: string, log: (line: 
 
 /** The stacks a project directory defines (`Pulumi.<stack>.yaml`). */
 export function stacksIn(projectDir: string): string[] {
-    return fs
-        .readdirSync(projectDir)
+    return stackNames(fs.readdirSync(projectDir));
+}
+
+/** The stacks a commit defines, read from its tree without checking it out. */
+export async function stacksAt(repoDir: string, commit: string): Promise<string[]> {
+    const { stdout } = await run("git", ["ls-tree", "--name-only", commit], { cwd: repoDir });
+    return stackNames(stdout.split("\n"));
+}
+
+function stackNames(files: string[]): string[] {
+    return files
         .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
         .filter((stack): stack is string => stack !== undefined)
         .sort();
