@@ -198,7 +198,7 @@ describe("offline plan: what changes and what is replaced", () => {
             const text = markdown(base, head);
             assert.match(text, /^### Stack `dev`: offline plan against `main` \(abc1234\)$/m);
             assert.match(text, /^\*\*1 to replace, 1 to delete, 1 to update, 1 to add\*\*$/m);
-            assert.match(text, /#### Replaced \(deleted and created again\) \(1\)\n\n- `Service nsip\/db` `kubernetes:core\/v1:Service`: replaced because `spec.clusterIP` cannot change in place/);
+            assert.match(text, /#### Replaced, i.e. deleted and created again \(1\)\n\n- `Service nsip\/db` `kubernetes:core\/v1:Service`: replaced because `spec.clusterIP` cannot change in place/);
             assert.match(text, /#### Deleted \(1\)\n\n- `ConfigMap nsip\/gone`/);
             assert.match(text, /#### Updated in place \(1\)\n\n- `ConfigMap nsip\/kept` `kubernetes:core\/v1:ConfigMap`: `data.x`\n  <details><summary>diff<\/summary>/);
             assert.match(text, /^ {2}-\s+x: "1"$/m, "the folded diff removes the old value");

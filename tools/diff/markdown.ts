@@ -17,7 +17,7 @@ export interface MarkdownOptions {
 }
 
 const HEADINGS: Record<Action, string> = {
-    replace: "Replaced (deleted and created again)",
+    replace: "Replaced, i.e. deleted and created again",
     delete: "Deleted",
     update: "Updated in place",
     create: "Added",
