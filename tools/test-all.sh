@@ -43,7 +43,9 @@ suite() {
 
 suite "typecheck (program, tools, tests)" npm run build
 suite "typecheck (policy pack)" npx tsc -p policy/tsconfig.json --noEmit
-suite "lint (shellcheck, yamllint)" bash -c 'shellcheck tools/*.sh tools/*/*.sh tools/pulumi/policy-analyzer .ci/run && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml'
+# actionlint is built from its Go module on first use (~30 s), then cached; it runs shellcheck on every `run:` script.
+# shellcheck disable=SC2016  # expanded by the inner bash
+suite "lint (shellcheck, yamllint, actionlint)" bash -c 'shellcheck tools/*.sh tools/*/*.sh tools/pulumi/policy-analyzer .ci/run && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml && "$(bash tools/actionlint/binaries.sh)/actionlint"'
 suite "program: config, graphs, policies, renderers (mocha)" npm test
 # Fixed seed and run count (test/support/property-settings.ts): the same generated configs every run.
 suite "stack config properties (fast-check: generated configs render and pass nginx -t, promtool, redis-server, schema)" env -u NSIP_PROPERTY_RUNS -u NSIP_PROPERTY_SEED -u NSIP_PROPERTY_MINUTES npm run test:property
