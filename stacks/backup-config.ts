@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { ConfigIssue } from "./prod-floor";
+import type { ConfigIssue } from "./rules";
+import * as v from "./values";
 
 /**
  * `nsip:backup`: where PostgreSQL backups go, how often and for how long. A separate piece of the
@@ -11,19 +12,27 @@ import type { ConfigIssue } from "./prod-floor";
  * `target`, EKS uses `s3` and every other cluster `pvc`.
  */
 
-const size = z.string().regex(/^[0-9]+(Ki|Mi|Gi|Ti)$/, 'a Kubernetes size such as "10Gi"');
-/** Kubernetes CronJob syntax: minute hour day-of-month month day-of-week. */
-const cronSchedule = z.string().regex(/^\s*[0-9A-Za-z*,/?-]+(\s+[0-9A-Za-z*,/?-]+){4}\s*$/, 'a 5-field cron schedule such as "0 3 * * *"');
-const keyPair = z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) });
+/** A string leaf checked by one of values.ts' checks, with the domain the property test generates from (as in schema.ts). */
+const checked = (domain: string, check: v.Check<string>) =>
+    z
+        .string()
+        .superRefine((value, ctx) => {
+            const problem = check(value);
+            if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+        })
+        .meta({ domain });
+const text = checked("text", (value) => (value.length > 0 ? undefined : "a non-empty string"));
+const keyPair = z.strictObject({ accessKeyId: text, secretAccessKey: text });
 
 export const backupTargetSchema = z.discriminatedUnion("kind", [
     z.strictObject({ kind: z.literal("s3") }),
-    z.strictObject({ kind: z.literal("pvc"), size, storageClassName: z.string().min(1).optional() }),
+    z.strictObject({ kind: z.literal("pvc"), size: checked("volumeSize", v.volumeSize), storageClassName: checked("dnsSubdomain", v.dnsSubdomain).optional() }),
     z.strictObject({
         kind: z.literal("s3Compatible"),
-        endpoint: z.url({ protocol: /^https?$/, error: "an http(s) URL such as https://minio.example.com:9000" }),
-        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name"),
-        region: z.string().min(1),
+        endpoint: checked("httpUrl", v.httpUrl),
+        bucket: checked("dnsSubdomain", (value) => (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) ? undefined : "an S3 bucket name (3-63 lowercase letters, digits, '.', '-')")),
+        /** Whatever the endpoint expects in its signatures (MinIO: us-east-1 unless configured). */
+        region: text,
         /** Writes, lists and deletes (retention) under postgres/: the backup CronJob's key pair. */
         writer: keyPair,
         /** Reads and lists only: the restore Job's key pair. */
@@ -32,11 +41,21 @@ export const backupTargetSchema = z.discriminatedUnion("kind", [
 ]);
 
 export const backupConfigSchema = z.strictObject({
-    enabled: z.boolean(),
-    schedule: cronSchedule,
+    enabled: z.boolean({ error: "true or false" }),
+    /** A CronJob schedule, as the CronJob controller parses it. */
+    schedule: checked("cron", v.cronSchedule),
     /** Days a backup is kept; the newest one is never deleted. */
-    retentionDays: z.number().int().min(1),
-    target: backupTargetSchema.optional(),
+    retentionDays: z
+        .number({ error: "an integer from 1 to 36500" })
+        .superRefine((value, ctx) => {
+            if (!Number.isInteger(value) || value < 1 || value > 36500) ctx.addIssue({ code: "custom", message: "an integer from 1 to 36500" });
+        })
+        .meta({ domain: "integer", min: 1, max: 36500 }),
+    /**
+     * Left out of the property test's generated configs (domain "backupTarget"): its variants depend on the cluster
+     * and on secrets; test/config.test.ts and test/services.test.ts cover each.
+     */
+    target: backupTargetSchema.optional().meta({ domain: "backupTarget" }),
 });
 
 export type BackupConfig = z.infer<typeof backupConfigSchema>;
