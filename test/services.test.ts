@@ -234,7 +234,7 @@ describe("the eight services", function () {
         it("data is protected: PVCs are protect + retainOnDelete", async () => {
             const r = await renderToTemp("prod");
             const pvcs = resourcesOfType(r, "kubernetes:core/v1:PersistentVolumeClaim");
-            assert.equal(pvcs.length, 4, "postgres, redis, prometheus and the backups");
+            assert.equal(pvcs.length, 3, "postgres, redis, prometheus (prod backs up to S3)");
             for (const pvc of pvcs) assert.ok(pvc.protect && pvc.retainOnDelete, pvc.name);
             const kms = resourcesOfType(r, "aws:kms/key:Key");
             const ecr = resourcesOfType(r, "aws:ecr/repository:Repository");
