@@ -153,7 +153,7 @@ describe("api process (node dist/server.js, as the image runs it)", () => {
     it("finishes every request accepted before the signal, refuses new ones, exits 0 in time", async () => {
       const BURST = 30;
       const ANALYZER_DELAY_MS = 800;
-      const server = await start({ SHUTDOWN_TIMEOUT_MS: "8000", ANALYZER_TIMEOUT_MS: "5000" });
+      const server = await start({ SHUTDOWN_TIMEOUT_MS: "8000", ANALYZER_TIMEOUT_MS: "5000", MAX_CONCURRENT_UPLOADS: String(BURST) });
       // An idle keep-alive connection must not hold the shutdown up.
       assert.equal((await fetch(`${server.url}/health`)).status, 200);
       analyzer.behaviour = { kind: "ok", delayMs: ANALYZER_DELAY_MS };
