@@ -244,3 +244,10 @@ class TestErrorMessagesAreOurs:
         error = rejected(data, {b"\x89P": "image/png", b"\xff\xd8": "image/jpeg", b"GI": "image/gif", b"RI": "image/webp"}[data[:2]])
         assert error.code == "undecodable_image"
         assert error.message in {"the image header cannot be read", "the image data cannot be decoded"}
+
+
+def test_webp_gets_a_third_of_the_pixel_limit():
+    data = encode(canvas(60, 50), "WEBP", lossless=True)
+    assert decode_grayscale(data, "image/webp", 9_000).shape == (50, 60)
+    error = rejected(data, "image/webp", max_pixels=8_999)
+    assert (error.status, error.code) == (413, "too_many_pixels")
