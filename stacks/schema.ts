@@ -162,6 +162,8 @@ export const configSchema = z.strictObject({
     }),
     api: z.strictObject({
         maxUploadBytes: z.number().int().min(1024),
+        /** Uploads whose bodies the api holds at once; the api pod's memory limit must cover them (test/resource-budget.test.ts). */
+        maxConcurrentUploads: z.number().int().min(1).max(256),
         rateLimitPerMinute: z.number().int().min(1),
         corsOrigins: z.array(z.string().url()),
         logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]),
