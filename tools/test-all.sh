@@ -45,7 +45,9 @@ suite "typecheck (program, tools, tests)" npm run build
 suite "typecheck (policy pack)" npx tsc -p policy/tsconfig.json --noEmit
 suite "lint (shellcheck, yamllint)" bash -c 'shellcheck tools/*.sh tools/*/*.sh tools/pulumi/policy-analyzer .ci/run && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml'
 suite "program: config, graphs, policies, renderers (mocha)" npm test
-suite "api (mocha, real PostgreSQL + Redis)" npm test --prefix apps/api
+# Includes the hostile-input suite (test/hostile.test.ts): the built api against the analyzer under
+# Debian's gunicorn with a generated corpus of bombs; about two minutes.
+suite "api (mocha, real PostgreSQL + Redis; hostile input vs the analyzer under gunicorn)" npm test --prefix apps/api
 suite "analyzer (pytest, Debian's Python)" bash -c 'cd apps/analyzer && /usr/bin/python3 -m pytest -q'
 suite "frontend (vitest)" npm test --prefix apps/frontend
 # Builds the control plane's binaries from Go modules on first use (tens of minutes on 2 cores), then reuses them.

@@ -80,7 +80,7 @@ export function analysesRoutes(deps: AnalysesDeps): Router {
         req.off("timeout", stalled);
         if (!res.headersSent) next(error === undefined ? undefined : toUploadError(error));
       });
-    }, next);
+    }, (busy: unknown) => afterDraining(req, () => next(busy)));
   };
 
   router.post("/api/analyses", deps.rateLimit, parseUpload, async (req, res) => {
@@ -129,6 +129,27 @@ export function analysesRoutes(deps: AnalysesDeps): Router {
   });
 
   return router;
+}
+
+/**
+ * Runs `then` once the rest of the request body has been read and thrown away (as multer does
+ * before its errors): a client still sending would otherwise meet a closed connection rather than
+ * the answer. Costs no memory; REQUEST_TIMEOUT_MS bounds how long.
+ */
+function afterDraining(req: Request, then: () => void): void {
+  if (req.readableEnded || req.destroyed) {
+    then();
+    return;
+  }
+  let called = false;
+  const once = (): void => {
+    if (called) return;
+    called = true;
+    then();
+  };
+  req.once("end", once);
+  req.once("close", once);
+  req.resume();
 }
 
 /** Aborts when the response's connection closes before the response was finished. */
