@@ -5,8 +5,9 @@ import pytest
 from PIL import Image, ImageOps
 
 from analyzer.errors import ClientError
-from analyzer.imaging import MAX_IMAGE_SIDE, count_jpeg_scans, decode_grayscale, sniff_format
+from analyzer.imaging import MAX_IMAGE_SIDE, count_gif_frames, count_jpeg_scans, decode_grayscale, sniff_format
 from analyzer.negative_space import analyze
+from corpus import gif_screen
 from sample_images import canvas, encode, jpeg_scan_bomb, png_claiming_size, with_square
 
 LIMIT = 1_000_000
@@ -194,6 +195,14 @@ class TestWorkBounds:
         error = rejected(jpeg_scan_bomb(64, 48, 17), "image/jpeg", max_pixels=3072)
         assert (error.status, error.code) == (413, "too_many_scans")
         assert decode_grayscale(jpeg_scan_bomb(64, 48, 16), "image/jpeg", 3072).shape == (48, 64)
+
+    def test_counts_the_frames_of_a_gif_without_walking_past_the_limit(self):
+        frames = [Image.fromarray(canvas(8, 8, value)) for value in (0, 128, 255)]
+        animated = encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+        assert count_gif_frames(animated, stop_after=99) == Image.open(io.BytesIO(animated)).n_frames == 3
+        assert count_gif_frames(encode(SQUARE, "GIF"), stop_after=99) == 1
+        bomb = gif_screen(16, 16, frames=500_000)  # Pillow's n_frames takes seconds over this
+        assert count_gif_frames(bomb, stop_after=1_000) == 1_001
 
     def test_too_many_frames(self, monkeypatch):
         monkeypatch.setattr("analyzer.imaging.MAX_FRAMES", 2)
