@@ -179,7 +179,7 @@ describe("api process (node dist/server.js, as the image runs it)", () => {
       assert.deepEqual(failed, [], `requests accepted before SIGTERM failed:\n${server.output()}`);
       assert.ok(
         results.every((result) => result.connection === "close"),
-        "responses finished during the drain tell the client to close the connection",
+        `responses finished during the drain tell the client to close the connection: ${JSON.stringify(results.map((result) => result.connection))}`,
       );
       assert.equal(lateRequest, "ECONNREFUSED", "no new connections once shutting down");
 
