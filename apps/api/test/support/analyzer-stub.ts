@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 
 /** How the stand-in analyzer answers the next requests. */
 export type StubBehaviour =
-  | { kind: "ok"; delayMs?: number }
+  | { kind: "ok"; delayMs?: number; /** answer only once this settles */ until?: Promise<unknown> }
   | { kind: "status"; status: number; body: string }
   | { kind: "garbage" }
   | { kind: "hang" };
@@ -71,6 +71,7 @@ export async function startAnalyzerStub(): Promise<AnalyzerStub> {
     switch (behaviour.kind) {
       case "ok":
         if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+        if (behaviour.until) await behaviour.until;
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stubResult(body)));
         return;
       case "status":
