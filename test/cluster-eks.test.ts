@@ -1,5 +1,8 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { clusterDefaults } from "../stacks/profiles";
 import { EKS_ADDONS, EksCluster, EksClusterArgs, GP3_STORAGE_CLASS } from "../components/cluster/eks";
 import { parseCidr } from "../components/cluster/cidr";
 import { isSecretOutput, MOCK_ACCOUNT, MOCK_AZS, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
@@ -110,6 +113,11 @@ describe("cluster: EKS (prod args)", () => {
         assert.strictEqual(vpcConfig.endpointPrivateAccess, true);
         assert.strictEqual(vpcConfig.endpointPublicAccess, true);
         assert.deepStrictEqual(vpcConfig.publicAccessCidrs, ["203.0.113.0/24", "198.51.100.7/32"]);
+    });
+
+    it("opts out of extended support: the upgrade policy is STANDARD, set explicitly", () => {
+        assert.deepStrictEqual(recorder.one(T.cluster).inputs.upgradePolicy, { supportType: "STANDARD" });
+        assert.strictEqual(recorder.one(T.cluster).inputs.version, "1.35");
     });
 
     it("spreads private node subnets and public LB subnets over distinct AZs with the ELB role tags", () => {
@@ -406,5 +414,16 @@ describe("cluster: EKS under preview (unknown outputs)", () => {
         assert.strictEqual(await (cluster.kubeconfig as any).isKnown, false);
         assert.strictEqual(await (cluster.endpoint as any).isKnown, false);
         assert.ok(recorder.one(T.storageClass));
+    });
+});
+
+describe("cluster: Kubernetes versions", () => {
+    it("the prod default minor is the test control plane's minor (tools/k8s/versions.env)", () => {
+        const env = fs.readFileSync(path.join(__dirname, "..", "tools", "k8s", "versions.env"), "utf8");
+        const controlPlane = /^KUBERNETES_VERSION=(\d+\.\d+)\.\d+$/m.exec(env)?.[1];
+        assert.ok(controlPlane, "versions.env pins KUBERNETES_VERSION=<major>.<minor>.<patch>");
+        const prod = clusterDefaults("prod", "prod", undefined);
+        assert.strictEqual(prod.provider, "eks");
+        assert.strictEqual(prod.provider === "eks" ? prod.kubernetesVersion : undefined, controlPlane);
     });
 });

@@ -165,6 +165,9 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
                 enabledClusterLogTypes: [...BASE_LOG_TYPES, ...(args.extraLogTypes ?? [])],
                 // The managed add-ons below replace the self-managed vpc-cni/kube-proxy/coredns EKS would install.
                 bootstrapSelfManagedAddons: false,
+                // EKS defaults to EXTENDED: a version past its 14 months of standard support then bills extended
+                // support. STANDARD upgrades the cluster at the end of standard support instead.
+                upgradePolicy: { supportType: "STANDARD" },
             },
             { parent: this, dependsOn: [logGroup, clusterRolePolicy] },
         );
