@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ClusterArgs, createCluster } from "./components/cluster";
+import { kubernetesServiceIp } from "./components/cluster/cidr";
 import { AppImages, AppName, appNames, resolveBuildContext } from "./components/images";
 import type { ImageRegistry } from "./components/cluster/types";
 import { Platform } from "./components/platform";
@@ -69,7 +70,8 @@ export = async function nsip(): Promise<StackOutputs> {
             namespace: platform.namespace,
             instance,
             hardening: config.hardening,
-            kubeApiCidrs: config.cluster.provider === "eks" ? [config.cluster.vpcCidr] : ["0.0.0.0/0"],
+            // On EKS the `kubernetes` Service's ClusterIP: the VPC CNI matches egress before kube-proxy translates it.
+            kubeApiCidrs: config.cluster.provider === "eks" ? [`${kubernetesServiceIp(config.cluster.serviceCidr)}/32`] : ["0.0.0.0/0"],
             backup:
                 backupStorage && config.cluster.provider === "eks"
                     ? { bucketName: backupStorage.bucketName, region: config.cluster.region, dependsOn: [backupStorage] }
@@ -125,6 +127,7 @@ function clusterArgs(config: NsipConfig): ClusterArgs {
                 clusterName: c.name,
                 kubernetesVersion: c.kubernetesVersion,
                 region: c.region,
+                serviceCidr: c.serviceCidr,
                 network: { cidrBlock: c.vpcCidr, availabilityZoneCount: c.availabilityZones, natGateways: c.natGateways },
                 publicAccessCidrs: c.publicAccessCidrs,
                 adminPrincipalArns: c.adminPrincipalArns,

@@ -51,6 +51,8 @@ const eksCluster = z.strictObject({
     kubernetesVersion: z.string().regex(/^1\.\d{2}$/, "a Kubernetes minor version such as 1.35"),
     availabilityZones: z.number().int().min(2, "at least 2 availability zones").max(6),
     vpcCidr: cidr,
+    /** Kubernetes Service CIDR; its first address is the `kubernetes` Service, which NetworkPolicies must name. */
+    serviceCidr: cidr,
     natGateways: z.enum(["perAz", "single"]),
     publicAccessCidrs: z.array(cidr).min(1, "at least one CIDR may reach the public API endpoint"),
     /** Cluster admins through access entries; the creator gets no implicit admin, so include the role that runs `pulumi up`. */

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { clusterDefaults } from "../stacks/profiles";
 import { EKS_ADDONS, EksCluster, EksClusterArgs, GP3_STORAGE_CLASS } from "../components/cluster/eks";
-import { parseCidr } from "../components/cluster/cidr";
+import { kubernetesServiceIp, parseCidr } from "../components/cluster/cidr";
 import { isSecretOutput, MOCK_ACCOUNT, MOCK_AZS, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
 
 const T = {
@@ -37,6 +37,7 @@ function prodArgs(overrides: Partial<EksClusterArgs> = {}): EksClusterArgs {
         clusterName: "nsip-prod",
         kubernetesVersion: "1.35",
         region: "eu-west-1",
+        serviceCidr: "172.20.0.0/16",
         network: { cidrBlock: "10.20.0.0/16", availabilityZoneCount: 3, natGateways: "perAz" },
         publicAccessCidrs: ["203.0.113.0/24", "198.51.100.7/32"],
         adminPrincipalArns: ADMINS,
@@ -118,6 +119,12 @@ describe("cluster: EKS (prod args)", () => {
     it("opts out of extended support: the upgrade policy is STANDARD, set explicitly", () => {
         assert.deepStrictEqual(recorder.one(T.cluster).inputs.upgradePolicy, { supportType: "STANDARD" });
         assert.strictEqual(recorder.one(T.cluster).inputs.version, "1.35");
+    });
+
+    it("sets the Service CIDR explicitly, so the API's ClusterIP (its first address) is known to the NetworkPolicies", () => {
+        assert.deepStrictEqual(recorder.one(T.cluster).inputs.kubernetesNetworkConfig, { ipFamily: "ipv4", serviceIpv4Cidr: "172.20.0.0/16" });
+        assert.strictEqual(kubernetesServiceIp("172.20.0.0/16"), "172.20.0.1");
+        assert.strictEqual(kubernetesServiceIp("10.100.0.0/16"), "10.100.0.1");
     });
 
     it("spreads private node subnets and public LB subnets over distinct AZs with the ELB role tags", () => {
@@ -391,6 +398,12 @@ describe("cluster: EKS argument guards", () => {
     it("refuses an empty admin list (nobody could use the cluster)", async () => {
         await ResourceRecorder.start();
         assert.throws(() => new EksCluster("x", prodArgs({ adminPrincipalArns: [] })), /at least one admin principal/);
+    });
+
+    it("refuses a Service CIDR that overlaps the VPC", async () => {
+        const recorder = await ResourceRecorder.start();
+        assert.throws(() => new EksCluster("x", prodArgs({ serviceCidr: "10.20.128.0/20" })), /Service CIDR 10\.20\.128\.0\/20 overlaps the VPC CIDR 10\.20\.0\.0\/16/);
+        await recorder.settle();
     });
 
     it("refuses fewer than two AZs", async () => {

@@ -87,6 +87,7 @@ describe("cluster: createCluster", () => {
         const eks = createCluster("prod", {
             provider: "eks",
             clusterName: "nsip-prod",
+            serviceCidr: "172.20.0.0/16",
             network: { cidrBlock: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single" },
             publicAccessCidrs: ["203.0.113.0/24"],
             adminPrincipalArns: ["arn:aws:iam::123456789012:role/deployer"],

@@ -123,8 +123,9 @@ for (const stack of ["dev", "prod"]) {
                     .filter((r: Manifest) => (r.to ?? []).some((peer: Manifest) => peer.ipBlock))
                     .map((r: Manifest) => `${p.metadata.name} -> ${r.to.map((peer: Manifest) => peer.ipBlock.cidr).join(",")}:${r.ports.map((x: Manifest) => `${x.protocol}/${x.port}`).join(",")}`),
             );
-            // The Kubernetes API: the VPC on EKS, anywhere on the local cluster.
-            const expected = [`prometheus -> ${stack === "prod" ? "10.40.0.0/16" : "0.0.0.0/0"}:TCP/443,TCP/6443`];
+            // The Kubernetes API: on EKS the `kubernetes` Service's ClusterIP (first address of the Service CIDR 172.20.0.0/16),
+            // which is what the VPC CNI sees before translation; anywhere on the local cluster.
+            const expected = [`prometheus -> ${stack === "prod" ? "172.20.0.1/32" : "0.0.0.0/0"}:TCP/443,TCP/6443`];
             // The backup in prod: S3 (no stable CIDRs) on 443 and the node's Pod Identity agent on 80, for its credentials.
             if (stack === "prod") expected.push("postgres-backup -> 0.0.0.0/0:TCP/443", "postgres-backup -> 169.254.170.23/32:TCP/80");
             assert.deepEqual([...ipEgress].sort(), expected.sort());

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kubernetesProvider } from "./kubernetes-provider";
 import { createHash } from "crypto";
+import { cidrsOverlap } from "./cidr";
 import { EcrRegistry, EcrRegistryArgs } from "./ecr";
 import { eksKubeconfig } from "./kubeconfig";
 import { Cluster, EdgeExposure } from "./types";
@@ -46,6 +47,11 @@ export interface EksClusterArgs {
     kubernetesVersion?: string;
     /** Region for `aws eks get-token --region` in the kubeconfig; undefined: the cluster's own region output. */
     region?: string;
+    /**
+     * Kubernetes Service CIDR (RFC 1918, /12 to /24, outside the VPC). Set explicitly so the `kubernetes` Service's
+     * ClusterIP (its first address) is known: the VPC CNI matches NetworkPolicies before that address is translated.
+     */
+    serviceCidr: string;
     /** VPC layout (CIDR, AZ count or names, NAT per AZ or single); the cluster name is filled in. */
     network: Omit<ClusterVpcArgs, "clusterName">;
     /**
@@ -111,6 +117,9 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
         if (args.adminPrincipalArns.length === 0) {
             throw new Error("EksCluster needs at least one admin principal ARN: without one nobody (not even pulumi) can use the cluster");
         }
+        if (cidrsOverlap(args.serviceCidr, args.network.cidrBlock)) {
+            throw new Error(`Service CIDR ${args.serviceCidr} overlaps the VPC CIDR ${args.network.cidrBlock}: EKS needs them apart`);
+        }
         const dataOpts: pulumi.CustomResourceOptions = { parent: this, protect: args.protectData, retainOnDelete: args.protectData };
 
         // Takes no input from the VPC, IAM or cluster below, so image pushes never wait for the cluster.
@@ -160,6 +169,7 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
                     endpointPublicAccess: true,
                     publicAccessCidrs: args.publicAccessCidrs,
                 },
+                kubernetesNetworkConfig: { ipFamily: "ipv4", serviceIpv4Cidr: args.serviceCidr },
                 accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
                 encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
                 enabledClusterLogTypes: [...BASE_LOG_TYPES, ...(args.extraLogTypes ?? [])],

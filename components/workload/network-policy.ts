@@ -7,7 +7,7 @@ type PolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 export interface PeerSelectors {
     /** Pod labels that identify an in-namespace peer (a workload's name). */
     pod(peer: string): Record<string, string>;
-    /** CIDRs the Kubernetes API server answers on (the VPC on EKS, anywhere elsewhere). */
+    /** Where pods reach the Kubernetes API (the `kubernetes` Service's ClusterIP on EKS, anywhere elsewhere). */
     kubeApiCidrs: string[];
 }
 
