@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { ClusterArgs, createCluster } from "./components/cluster";
+import { ClusterArgs, createCluster, findRetainedData, RetainedData } from "./components/cluster";
 import { kubernetesServiceIp } from "./components/cluster/cidr";
 import { AppImages, AppName, appNames, resolveBuildContext } from "./components/images";
 import type { ImageRegistry } from "./components/cluster/types";
@@ -24,7 +24,12 @@ export = async function nsip(): Promise<StackOutputs> {
     const stack = pulumi.getStack();
     const instance = `nsip-${stack}`;
     const providers = cloudProviders(config);
-    const cluster = createCluster("nsip", clusterArgs(config), { providers });
+    // Prod keeps its log group and repositories on destroy; a later up adopts them (components/cluster/retained.ts).
+    const retained =
+        config.cluster.provider === "eks" && config.hardening.protectData
+            ? await findRetainedData({ clusterName: config.cluster.name, repositoryNames: appNames.map((app) => `${REPOSITORY_PREFIX}/${app}`) }, providers.aws)
+            : undefined;
+    const cluster = createCluster("nsip", clusterArgs(config, retained), { providers });
 
     const imageDigests: Record<AppName, pulumi.Output<string>> = prebuilt
         ? { api: pulumi.output(prebuilt.api), frontend: pulumi.output(prebuilt.frontend), analyzer: pulumi.output(prebuilt.analyzer) }
@@ -118,7 +123,10 @@ function cloudProviders(config: NsipConfig): Record<string, pulumi.ProviderResou
     }
 }
 
-function clusterArgs(config: NsipConfig): ClusterArgs {
+/** ECR repositories are `<prefix>/<app>`. */
+const REPOSITORY_PREFIX = "nsip";
+
+function clusterArgs(config: NsipConfig, retained: RetainedData | undefined): ClusterArgs {
     const c = config.cluster;
     switch (c.provider) {
         case "eks":
@@ -136,13 +144,14 @@ function clusterArgs(config: NsipConfig): ClusterArgs {
                 nodeGroup: c.nodeGroup,
                 registry: {
                     imageNames: [...appNames],
-                    repositoryPrefix: "nsip",
+                    repositoryPrefix: REPOSITORY_PREFIX,
                     encryption: "KMS",
                     untaggedExpiryDays: 7,
                     keepTaggedImages: 30,
                     mutableTagPatterns: ["buildcache"],
                 },
                 protectData: config.hardening.protectData,
+                adopt: retained,
             };
         case "local":
             return {

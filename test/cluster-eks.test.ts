@@ -5,6 +5,7 @@ import * as path from "path";
 import { clusterDefaults } from "../stacks/profiles";
 import { EKS_ADDONS, EksCluster, EksClusterArgs, GP3_STORAGE_CLASS } from "../components/cluster/eks";
 import { kubernetesServiceIp, parseCidr } from "../components/cluster/cidr";
+import { findRetainedData } from "../components/cluster/retained";
 import { isSecretOutput, MOCK_ACCOUNT, MOCK_AZS, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
 
 const T = {
@@ -438,5 +439,51 @@ describe("cluster: Kubernetes versions", () => {
         const prod = clusterDefaults("prod", "prod", undefined);
         assert.strictEqual(prod.provider, "eks");
         assert.strictEqual(prod.provider === "eks" ? prod.kubernetesVersion : undefined, controlPlane);
+    });
+});
+
+describe("cluster: EKS data retained by an earlier stack", () => {
+    after(stopMocks);
+
+    it("adopts the control-plane log group and the repositories that exist (import option, same name as id)", async () => {
+        const { recorder } = await build(prodArgs({ adopt: { controlPlaneLogGroup: true, repositories: ["nsip/api"] } }));
+        assert.strictEqual(recorder.one(T.logGroup).importId, "/aws/eks/nsip-prod/cluster");
+        const imports = Object.fromEntries(recorder.ofType(T.ecrRepo).map((r) => [r.inputs.name, r.importId]));
+        assert.deepStrictEqual(imports, { "nsip/api": "nsip/api", "nsip/analyzer": undefined, "nsip/frontend": undefined });
+        // Adopted data stays protected and retained like created data.
+        assert.ok(recorder.one(T.logGroup).protect && recorder.one(T.logGroup).retainOnDelete);
+    });
+
+    it("creates everything when nothing is left over", async () => {
+        const { recorder } = await build(prodArgs({ adopt: { controlPlaneLogGroup: false, repositories: [] } }));
+        assert.deepStrictEqual(recorder.resources.filter((r) => r.importId !== undefined).map((r) => r.name), []);
+    });
+
+    it("finds exactly the stack's log group and repositories among what the account holds", async () => {
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+                call: (args) => {
+                    if (args.token === "aws:cloudwatch/getLogGroups:getLogGroups") {
+                        const held = ["/aws/eks/nsip-prod/cluster-old", "/aws/eks/nsip-prod/cluster", "/aws/eks/nsip-prod-2/cluster-old"];
+                        return { logGroupNames: held.filter((name) => name.startsWith(args.inputs.logGroupNamePrefix)) };
+                    }
+                    if (args.token === "aws:ecr/getRepositories:getRepositories") return { names: ["nsip/api", "nsip/frontend", "other/api"] };
+                    throw new Error(`unexpected invoke ${args.token}`);
+                },
+            },
+            "project",
+            "stack",
+            false,
+        );
+        const names = ["nsip/api", "nsip/analyzer", "nsip/frontend"];
+        assert.deepStrictEqual(await findRetainedData({ clusterName: "nsip-prod", repositoryNames: names }, undefined), {
+            controlPlaneLogGroup: true,
+            repositories: ["nsip/api", "nsip/frontend"],
+        });
+        assert.deepStrictEqual(await findRetainedData({ clusterName: "nsip-prod-2", repositoryNames: ["x/api"] }, undefined), {
+            controlPlaneLogGroup: false,
+            repositories: [],
+        });
     });
 });

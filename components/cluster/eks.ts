@@ -7,6 +7,7 @@ import { cidrsOverlap } from "./cidr";
 import { EcrRegistry, EcrRegistryArgs } from "./ecr";
 import { eksKubeconfig } from "./kubeconfig";
 import { Cluster, EdgeExposure } from "./types";
+import { controlPlaneLogGroupName, RetainedData } from "./retained";
 import { ClusterVpc, ClusterVpcArgs } from "./vpc";
 import { recommendedLabels } from "../workload/labels";
 
@@ -72,8 +73,10 @@ export interface EksClusterArgs {
     nodeGroup: EksNodeGroupArgs;
     /** Pinned add-on versions (e.g. `v1.20.4-eksbuild.2`); a missing entry lets EKS pick its default for the cluster version. */
     addonVersions?: Partial<Record<EksAddonName, string>>;
-    /** ECR repositories for the images; see EcrRegistryArgs (protectData is taken from below). */
-    registry: Omit<EcrRegistryArgs, "protectData">;
+    /** ECR repositories for the images; see EcrRegistryArgs (protectData and adoption are taken from below). */
+    registry: Omit<EcrRegistryArgs, "protectData" | "adoptRepositories">;
+    /** Data an earlier stack retained on destroy (see retained.ts): adopted instead of created. */
+    adopt?: RetainedData;
     /**
      * Prod: `protect` and `retainOnDelete` on the Secrets KMS key, the ECR repositories and the log group, and
      * `Retain` as the reclaim policy of the gp3 StorageClass. Never set in dev.
@@ -123,7 +126,11 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
         const dataOpts: pulumi.CustomResourceOptions = { parent: this, protect: args.protectData, retainOnDelete: args.protectData };
 
         // Takes no input from the VPC, IAM or cluster below, so image pushes never wait for the cluster.
-        this.registry = new EcrRegistry(`${name}-ecr`, { ...args.registry, protectData: args.protectData }, { parent: this });
+        this.registry = new EcrRegistry(
+            `${name}-ecr`,
+            { ...args.registry, protectData: args.protectData, adoptRepositories: args.adopt?.repositories },
+            { parent: this },
+        );
 
         const vpc = new ClusterVpc(`${name}-vpc`, { ...args.network, clusterName: args.clusterName }, { parent: this });
 
@@ -150,10 +157,11 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
         new aws.kms.Alias(`${name}-secrets`, { name: `alias/eks/${args.clusterName}-secrets`, targetKeyId: secretsKey.keyId }, { parent: this });
 
         // EKS writes to exactly this name; creating it first keeps retention (and deletion) under our control.
+        const logGroupName = controlPlaneLogGroupName(args.clusterName);
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-control-plane`,
-            { name: `/aws/eks/${args.clusterName}/cluster`, retentionInDays: args.logRetentionDays },
-            dataOpts,
+            { name: logGroupName, retentionInDays: args.logRetentionDays },
+            { ...dataOpts, import: args.adopt?.controlPlaneLogGroup ? logGroupName : undefined },
         );
 
         // --- Control plane ---
