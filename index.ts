@@ -82,6 +82,7 @@ export = async function nsip(): Promise<StackOutputs> {
                     ? { bucketName: backupStorage.bucketName, region: config.cluster.region, dependsOn: [backupStorage] }
                     : undefined,
             dependsOn: [platform],
+            clusterReadiness: cluster.readiness,
         },
         { provider: cluster.provider },
     );

@@ -269,7 +269,19 @@ describe("cluster: EKS (prod args)", () => {
         for (const association of recorder.ofType(T.accessPolicy)) {
             assert.ok(upstream.has(association.urn), "provider waits until the admins have access");
         }
-        assert.ok(upstream.has(recorder.one(T.nodeGroup).urn));
+    });
+
+    it("the provider waits for access only: no node group, no add-on; workloads get what they need from readiness", async () => {
+        const upstream = recorder.upstream(recorder.one(T.k8sProvider));
+        assert.ok(!upstream.has(recorder.one(T.nodeGroup).urn), "namespaces and Secrets need no nodes");
+        assert.deepStrictEqual(recorder.ofType(T.addon).filter((a) => upstream.has(a.urn)).map((a) => a.inputs.addonName), []);
+        const names = async (resources: pulumi.Resource[]) => Promise.all(resources.map((r) => valueOf((r as pulumi.CustomResource).urn)));
+        const addonUrn = (addonName: string) => addon(recorder, addonName).urn;
+        assert.deepStrictEqual(
+            (await names(component.readiness.pods)).sort(),
+            [recorder.one(T.nodeGroup).urn, addonUrn("vpc-cni"), addonUrn("kube-proxy"), addonUrn("eks-pod-identity-agent"), addonUrn("coredns")].sort(),
+        );
+        assert.deepStrictEqual(await names(component.readiness.volumes), [addonUrn("aws-ebs-csi-driver")]);
     });
 
     it("exposes endpoint, network ids, cluster name and an aws-nlb edge", async () => {

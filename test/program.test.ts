@@ -107,6 +107,48 @@ describe("the program graph", function () {
     });
 
     describe("prod: EKS", () => {
+        it("each workload waits for what it uses of the cluster, and none for the observability add-on", async () => {
+            const r = await renderToTemp("prod");
+            const byUrn = new Map(r.resources.map((res) => [res.urn, res]));
+            // Dependencies and the explicit provider both hold a resource back.
+            const upstream = (urn: string): Set<string> => {
+                const seen = new Set<string>();
+                const queue = [urn];
+                while (queue.length > 0) {
+                    const res = byUrn.get(queue.pop()!)!;
+                    for (const next of [...res.dependencies, ...(res.provider ? [res.provider] : [])]) {
+                        if (!seen.has(next)) {
+                            seen.add(next);
+                            queue.push(next);
+                        }
+                    }
+                }
+                return seen;
+            };
+            const addons = new Map(resourcesOfType(r, "aws:eks/addon:Addon").map((a) => [a.inputs.addonName as string, a.urn]));
+            const [nodeGroup] = resourcesOfType(r, "aws:eks/nodeGroup:NodeGroup");
+            const podOwners = r.resources.filter((x) => /^kubernetes:(apps\/v1:(Deployment|StatefulSet)|batch\/v1:(Job|CronJob))$/.test(x.type));
+            assert.ok(podOwners.length >= 10, `found ${podOwners.length} pod owners`);
+            const claimsVolume = (owner: (typeof podOwners)[number]) => JSON.stringify(owner.inputs).includes('"persistentVolumeClaim"');
+            const claimers = new Set(podOwners.filter(claimsVolume).map((o) => o.urn));
+            assert.ok(claimers.size >= 3, "postgres, redis and prometheus claim volumes");
+            const withoutVolumes: string[] = [];
+            for (const owner of podOwners) {
+                const waits = upstream(owner.urn);
+                assert.ok(!waits.has(addons.get("amazon-cloudwatch-observability")!), `${owner.name} waits on the observability add-on`);
+                for (const needed of ["vpc-cni", "coredns"]) assert.ok(waits.has(addons.get(needed)!), `${owner.name} waits for ${needed}`);
+                assert.ok(waits.has(nodeGroup.urn), `${owner.name} waits for nodes`);
+                // The CSI driver only for a claim of its own or one of a workload it waits for (the api's migrations wait for postgres).
+                const needsVolumes = claimsVolume(owner) || [...waits].some((urn) => claimers.has(urn));
+                assert.equal(waits.has(addons.get("aws-ebs-csi-driver")!), needsVolumes, `${owner.name}: EBS CSI driver only with a volume claim`);
+                if (!needsVolumes) withoutVolumes.push(owner.name);
+            }
+            assert.deepEqual(withoutVolumes.sort(), ["nsip-analyzer-deployment", "nsip-frontend-deployment", "nsip-grafana-deployment", "nsip-nginx-deployment"]);
+            // Namespace, Secrets and RBAC go in while the nodes still join.
+            const [namespace] = resourcesOfType(r, "kubernetes:core/v1:Namespace");
+            assert.ok(!upstream(namespace.urn).has(nodeGroup.urn));
+        });
+
         it("Secrets encrypted with a rotating KMS key, control-plane logs kept 90 days", async () => {
             const r = await renderToTemp("prod");
             const [cluster] = resourcesOfType(r, "aws:eks/cluster:Cluster");

@@ -6,7 +6,7 @@ import { createHash } from "crypto";
 import { cidrsOverlap } from "./cidr";
 import { EcrRegistry, EcrRegistryArgs } from "./ecr";
 import { eksKubeconfig } from "./kubeconfig";
-import { Cluster, EdgeExposure } from "./types";
+import { Cluster, ClusterReadiness, EdgeExposure } from "./types";
 import { controlPlaneLogGroupName, RetainedData } from "./retained";
 import { ClusterVpc, ClusterVpcArgs } from "./vpc";
 import { recommendedLabels } from "../workload/labels";
@@ -109,6 +109,7 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
     public readonly clusterName: pulumi.Output<string>;
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly provider: k8s.Provider;
+    public readonly readiness: ClusterReadiness;
     public readonly registry: EcrRegistry;
     public readonly storageClassName: pulumi.Output<string>;
     public readonly edge: EdgeExposure = { kind: "aws-nlb" };
@@ -263,7 +264,7 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
             { dependsOn: [nodeGroup, podIdentityAgent, ebsCsiRole.attachment] },
         );
         // Container logs to CloudWatch (Fluent Bit) plus Container Insights; Pod Identity needs add-on >= v3.1.0.
-        const cloudWatch = addon(
+        addon(
             "amazon-cloudwatch-observability",
             { podIdentityAssociations: [{ serviceAccount: "cloudwatch-agent", roleArn: cloudWatchRole.role.arn }] },
             { dependsOn: [nodeGroup, podIdentityAgent, cloudWatchRole.attachment] },
@@ -278,12 +279,10 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
                 eksKubeconfig({ name: clusterName, clusterName, server, certificateAuthorityData: ca.data ?? "", region: clusterRegion }),
             ),
         );
-        // The provider is usable only once our principals have access, and the cluster can run pods with DNS and volumes.
-        this.provider = kubernetesProvider(
-            `${name}-k8s`,
-            { kubeconfig: this.kubeconfig },
-            { parent: this, dependsOn: [...adminAccess, nodeGroup, vpcCni, kubeProxy, podIdentityAgent, coreDns, ebsCsi, cloudWatch] },
-        );
+        // The provider needs only our access: namespaces, Secrets, RBAC and the StorageClass go in while nodes
+        // still join. Workloads wait for what they use (readiness); nothing waits for the observability add-on.
+        this.provider = kubernetesProvider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: adminAccess });
+        this.readiness = { pods: [nodeGroup, vpcCni, kubeProxy, podIdentityAgent, coreDns], volumes: [ebsCsi] };
 
         // EKS >= 1.30 no longer marks its gp2 class as default, so this is the only default; gp2 is left as EKS made it.
         const storageClass = new k8s.storage.v1.StorageClass(

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { Hardening } from "../../stacks/schema";
+import type { ClusterReadiness } from "../cluster/types";
 import { Workload } from "../workload";
 import { recommendedLabels, selectorLabels } from "../workload/labels";
 import { PeerSelectors, workloadPolicySpec } from "../workload/network-policy";
@@ -35,6 +36,8 @@ export interface ServicesArgs {
     kubeApiCidrs: string[];
     /** The generated Secrets: workloads reference them by name, so they wait for them explicitly. */
     dependsOn: pulumi.Resource[];
+    /** What pods, and pods with a volume claim, need of the cluster (nodes, CNI, DNS; the CSI driver). */
+    clusterReadiness: ClusterReadiness;
     /** The S3 side of the PostgreSQL backups (EKS only); without it there is no backup CronJob. */
     backup?: {
         bucketName: pulumi.Input<string>;
@@ -64,6 +67,7 @@ export class Services extends pulumi.ComponentResource {
         super("nsip:services:Services", name, {}, opts);
         const { context: ctx } = args;
         const child = { parent: this, provider: opts.provider, dependsOn: args.dependsOn };
+        const runsPods = args.clusterReadiness.pods;
         const peers: PeerSelectors = {
             pod: (peer) => selectorLabels({ name: peer, instance: args.instance }),
             kubeApiCidrs: args.kubeApiCidrs,
@@ -99,7 +103,16 @@ export class Services extends pulumi.ComponentResource {
                 `${name}-${service}`,
                 {
                     // On the spec, not only on the component: a component's dependsOn does not reach its children.
-                    spec: { ...spec, dependsOn: [...(spec.dependsOn ?? []), ...args.dependsOn, ...extraDependsOn] },
+                    spec: {
+                        ...spec,
+                        dependsOn: [
+                            ...(spec.dependsOn ?? []),
+                            ...args.dependsOn,
+                            ...runsPods,
+                            ...(spec.persistentVolume ? args.clusterReadiness.volumes : []),
+                            ...extraDependsOn,
+                        ],
+                    },
                     namespace: args.namespace,
                     instance: args.instance,
                     hardening: args.hardening,
@@ -125,7 +138,7 @@ export class Services extends pulumi.ComponentResource {
                 resources: ctx.config.services.api.resources,
                 networkPolicy: workloadPolicySpec(MIGRATIONS_NAME, trafficTable, peers),
             },
-            { ...child, dependsOn: [...args.dependsOn, postgres] },
+            { ...child, dependsOn: [...args.dependsOn, ...runsPods, postgres] },
         );
         if (args.backup) {
             new PostgresBackup(
@@ -140,7 +153,7 @@ export class Services extends pulumi.ComponentResource {
                     region: args.backup.region,
                     networkPolicy: workloadPolicySpec(BACKUP_PEER, trafficTable, peers),
                 },
-                { ...child, dependsOn: [...args.dependsOn, postgres, ...args.backup.dependsOn] },
+                { ...child, dependsOn: [...args.dependsOn, ...runsPods, postgres, ...args.backup.dependsOn] },
             );
         }
         build("api", [migrations]);
@@ -168,8 +181,8 @@ export class Services extends pulumi.ComponentResource {
                     ports: shape.ports,
                 },
             },
-            // An NLB takes minutes to report its address.
-            { ...child, customTimeouts: { create: "15m" } },
+            // An NLB takes minutes to report its address, and registers nodes as its targets.
+            { ...child, dependsOn: [...args.dependsOn, ...runsPods], customTimeouts: { create: "15m" } },
         );
 
         const at = (service: string, port: number) => `${serviceHost(service, ctx.namespace)}:${port}`;
