@@ -8,6 +8,8 @@ import { AppImages, AppName, appNames, resolveBuildContext } from "./components/
 import type { ImageRegistry } from "./components/cluster/types";
 import { Platform } from "./components/platform";
 import { Services } from "./components/services";
+import { CLUSTER_AUTOSCALER_NAME } from "./components/services/cluster-autoscaler";
+import { ClusterAutoscalerIdentity } from "./components/cluster/autoscaler-identity";
 import { BACKUP_NAME } from "./components/services/postgres/backup";
 import { PostgresBackupStorage } from "./components/services/postgres/backup-storage";
 import { loadStackConfig } from "./stacks/load";
@@ -67,6 +69,16 @@ export = async function nsip(): Promise<StackOutputs> {
               )
             : undefined;
 
+    // EKS: the Cluster Autoscaler grows the node group when HPA scale-outs leave pods Pending.
+    const autoscalerIdentity =
+        config.cluster.provider === "eks"
+            ? new ClusterAutoscalerIdentity(
+                  "nsip-cluster-autoscaler",
+                  { clusterName: cluster.clusterName, namespace: config.namespace, serviceAccount: CLUSTER_AUTOSCALER_NAME },
+                  { providers },
+              )
+            : undefined;
+
     const publicUrl = publicUrlOf(config);
     const services = new Services(
         "nsip",
@@ -83,6 +95,10 @@ export = async function nsip(): Promise<StackOutputs> {
                     : undefined,
             dependsOn: [platform],
             clusterReadiness: cluster.readiness,
+            clusterAutoscaler:
+                autoscalerIdentity && config.cluster.provider === "eks"
+                    ? { clusterName: config.cluster.name, region: config.cluster.region, namespace: config.namespace, dependsOn: [autoscalerIdentity.association] }
+                    : undefined,
         },
         { provider: cluster.provider },
     );

@@ -143,10 +143,40 @@ describe("the program graph", function () {
                 assert.equal(waits.has(addons.get("aws-ebs-csi-driver")!), needsVolumes, `${owner.name}: EBS CSI driver only with a volume claim`);
                 if (!needsVolumes) withoutVolumes.push(owner.name);
             }
-            assert.deepEqual(withoutVolumes.sort(), ["nsip-analyzer-deployment", "nsip-frontend-deployment", "nsip-grafana-deployment", "nsip-nginx-deployment"]);
+            assert.deepEqual(withoutVolumes.sort(), ["nsip-analyzer-deployment", "nsip-cluster-autoscaler-deployment", "nsip-frontend-deployment", "nsip-grafana-deployment", "nsip-nginx-deployment"]);
             // Namespace, Secrets and RBAC go in while the nodes still join.
             const [namespace] = resourcesOfType(r, "kubernetes:core/v1:Namespace");
             assert.ok(!upstream(namespace.urn).has(nodeGroup.urn));
+        });
+
+        it("node autoscaling: the Cluster Autoscaler finds the node group by its tags and may scale only this cluster's groups", async () => {
+            const r = await renderToTemp("prod");
+            const deployment = r.manifests["20-deployment-nsip-cluster-autoscaler.yaml"] as Record<string, any>;
+            const [container] = deployment.spec.template.spec.containers;
+            assert.ok(container.args.includes("--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/nsip-prod"));
+            assert.ok(container.args.includes("--namespace=nsip"));
+            // The autoscaler's minor follows the cluster's.
+            assert.match(container.image, /^registry\.k8s\.io\/autoscaling\/cluster-autoscaler:v1\.35\.\d+$/);
+
+            const [association] = resourcesOfType(r, "aws:eks/podIdentityAssociation:PodIdentityAssociation").filter((a) => a.inputs.serviceAccount === "cluster-autoscaler");
+            assert.deepEqual([association.inputs.namespace, association.inputs.clusterName], ["nsip", "nsip-prod"]);
+            const [deploymentResource] = resourcesOfType(r, "kubernetes:apps/v1:Deployment").filter((d) => d.name === "nsip-cluster-autoscaler-deployment");
+            assert.ok(dependencyClosure(r, deploymentResource.urn).has(association.urn), "no autoscaler pod before its AWS credentials");
+
+            const role = resourcesOfType(r, "aws:iam/role:Role").find((x) => x.urn === association.dependencies.find((d) => d.includes("iam/role:Role")))!;
+            assert.match(role.inputs.assumeRolePolicy as string, /pods\.eks\.amazonaws\.com/);
+            const [policy] = resourcesOfType(r, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.dependencies.includes(role.urn));
+            const statements = JSON.parse(policy.inputs.policy as string).Statement as { Action: string[]; Resource: string; Condition?: object }[];
+            const byAction = new Map(statements.flatMap((s) => s.Action.map((a) => [a, s])));
+            for (const write of ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]) {
+                assert.deepEqual(byAction.get(write)!.Condition, { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/nsip-prod": "owned" } }, write);
+            }
+            assert.equal(byAction.get("eks:DescribeNodegroup")!.Resource, "arn:aws:eks:*:*:nodegroup/nsip-prod/*/*");
+            // Everything else only reads.
+            for (const [action, statement] of byAction) {
+                if (statement.Condition === undefined && !action.startsWith("eks:")) assert.match(action, /^(autoscaling|ec2):(Describe|Get)/, action);
+            }
+            assert.equal(resourcesOfType(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((p) => p.dependencies.includes(role.urn)).length, 0);
         });
 
         it("Secrets encrypted with a rotating KMS key, control-plane logs kept 90 days", async () => {
@@ -233,7 +263,7 @@ describe("the program graph", function () {
             const r = await renderToTemp("prod");
             const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
             const bucketName = autoName(bucket.type, bucket.name);
-            const association = resourcesOfType(r, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+            const association = resourcesOfType(r, "aws:eks/podIdentityAssociation:PodIdentityAssociation").filter((a) => a.inputs.serviceAccount === "postgres-backup");
             assert.equal(association.length, 1);
             const { namespace, serviceAccount, clusterName, roleArn } = association[0].inputs as Record<string, string>;
             assert.deepEqual({ namespace, serviceAccount, clusterName }, { namespace: "nsip", serviceAccount: "postgres-backup", clusterName: "nsip-prod" });

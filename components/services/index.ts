@@ -7,6 +7,7 @@ import { Workload } from "../workload";
 import { recommendedLabels, selectorLabels } from "../workload/labels";
 import { PeerSelectors, workloadPolicySpec } from "../workload/network-policy";
 import { analyzerService } from "./analyzer";
+import { ClusterAutoscalerArgs, ClusterAutoscalerRbac, clusterAutoscalerService } from "./cluster-autoscaler";
 import { apiService } from "./api";
 import { MIGRATIONS_NAME, MigrationJob } from "./api/migrations";
 import { CONFIG_VOLUME, ServiceContext, ServiceDefinition, serviceHost } from "./context";
@@ -45,6 +46,8 @@ export interface ServicesArgs {
         /** The bucket, role and Pod Identity association: a pod started before the association gets no credentials. */
         dependsOn: pulumi.Resource[];
     };
+    /** Node autoscaling (EKS only); its Pod Identity association goes in `dependsOn`. */
+    clusterAutoscaler?: ClusterAutoscalerArgs & { dependsOn: pulumi.Resource[] };
 }
 
 const definitions: Record<ServiceName, (ctx: ServiceContext) => ServiceDefinition> = {
@@ -72,10 +75,11 @@ export class Services extends pulumi.ComponentResource {
             pod: (peer) => selectorLabels({ name: peer, instance: args.instance }),
             kubeApiCidrs: args.kubeApiCidrs,
         };
-        const trafficTable = trafficFor({ backup: args.backup !== undefined });
+        const trafficTable = trafficFor({ backup: args.backup !== undefined, "cluster-autoscaler": args.clusterAutoscaler !== undefined });
 
-        const build = (service: ServiceName, extraDependsOn: pulumi.Resource[] = []): Workload => {
-            const def = definitions[service](ctx);
+        const build = (service: ServiceName, extraDependsOn: pulumi.Resource[] = []): Workload =>
+            buildDefinition(service, definitions[service](ctx), extraDependsOn);
+        const buildDefinition = (service: string, def: ServiceDefinition, extraDependsOn: pulumi.Resource[] = []): Workload => {
             const spec = { ...def.spec, podAnnotations: { ...def.spec.podAnnotations }, volumes: [...(def.spec.volumes ?? [])] };
             const labels = recommendedLabels({ name: spec.name, component: spec.component, instance: args.instance, version: spec.version });
 
@@ -162,6 +166,11 @@ export class Services extends pulumi.ComponentResource {
         build("prometheus");
         build("grafana");
         build("nginx");
+        if (args.clusterAutoscaler) {
+            const { dependsOn: identity, ...autoscaler } = args.clusterAutoscaler;
+            const rbac = new ClusterAutoscalerRbac(`${name}-cluster-autoscaler-rbac`, { namespace: args.namespace, instance: args.instance }, child);
+            buildDefinition("cluster-autoscaler", clusterAutoscalerService(autoscaler), [rbac, ...identity]);
+        }
 
         const shape = edgeServiceShape(ctx.edge, ctx.config.edge.tlsCertificateArn);
         new k8s.core.v1.Service(
