@@ -68,6 +68,8 @@ const eksCluster = z.strictObject({
             desiredSize: z.number().int().min(1),
             maxSize: z.number().int().min(1),
             diskSizeGiB: z.number().int().min(20).max(1000),
+            /** The node AMI: must match the instance types' architecture (m6i: x86_64, m7g: ARM_64). */
+            amiType: z.enum(["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"]),
         })
         .refine((n) => n.minSize <= n.desiredSize && n.desiredSize <= n.maxSize, {
             message: "expected minSize <= desiredSize <= maxSize",

@@ -44,7 +44,7 @@ function prodArgs(overrides: Partial<EksClusterArgs> = {}): EksClusterArgs {
         adminPrincipalArns: ADMINS,
         logRetentionDays: 90,
         extraLogTypes: ["controllerManager"],
-        nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, maxSize: 6, desiredSize: 3, diskSizeGiB: 60 },
+        nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, maxSize: 6, desiredSize: 3, diskSizeGiB: 60, amiType: "AL2023_x86_64_STANDARD" },
         addonVersions: { "vpc-cni": "v1.20.4-eksbuild.2" },
         registry: { imageNames: ["api", "analyzer", "frontend"], repositoryPrefix: "nsip", encryption: "KMS", untaggedExpiryDays: 14, keepTaggedImages: 30 },
         protectData: true,
@@ -87,7 +87,7 @@ describe("cluster: EKS (prod args)", () => {
     it("sends api, audit, authenticator (+ extras) to a log group with the configured retention, created before the cluster", () => {
         const cluster = recorder.one(T.cluster);
         assert.deepStrictEqual(cluster.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager"]);
-        const logGroup = recorder.one(T.logGroup);
+        const logGroup = recorder.one(T.logGroup, "prod-control-plane");
         assert.strictEqual(logGroup.inputs.name, "/aws/eks/nsip-prod/cluster");
         assert.strictEqual(logGroup.inputs.retentionInDays, 90);
         assert.strictEqual(cluster.inputs.name, "nsip-prod", "the cluster name is fixed, matching the log group");
@@ -126,6 +126,57 @@ describe("cluster: EKS (prod args)", () => {
         assert.deepStrictEqual(recorder.one(T.cluster).inputs.kubernetesNetworkConfig, { ipFamily: "ipv4", serviceIpv4Cidr: "172.20.0.0/16" });
         assert.strictEqual(kubernetesServiceIp("172.20.0.0/16"), "172.20.0.1");
         assert.strictEqual(kubernetesServiceIp("10.100.0.0/16"), "10.100.0.1");
+    });
+
+    it("gives the cluster role the key user grants on the Secrets key (as terraform-aws-eks does), before the cluster", () => {
+        const key = recorder.one(T.kmsKey);
+        const role = recorder.one(T.role, "prod-cluster");
+        const grant = recorder.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.dependencies.includes(role.urn) && p.dependencies.includes(key.urn))!;
+        assert.ok(grant, "an inline policy on the cluster role, for the key");
+        const [statement] = JSON.parse(grant.inputs.policy).Statement;
+        assert.deepStrictEqual(statement, { Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: key.outputs.arn });
+        assert.ok(recorder.one(T.cluster).dependencies.includes(grant.urn));
+    });
+
+    it("sets the node AMI type explicitly", () => {
+        assert.strictEqual(recorder.one(T.nodeGroup).inputs.amiType, "AL2023_x86_64_STANDARD");
+    });
+
+    it("creates the Container Insights log groups with a retention before the observability add-on", () => {
+        const groups = recorder.ofType(T.logGroup).filter((g) => String(g.inputs.name).startsWith("/aws/containerinsights/"));
+        assert.deepStrictEqual(groups.map((g) => g.inputs.name).sort(), ["application", "dataplane", "host", "performance"].map((g) => `/aws/containerinsights/nsip-prod/${g}`));
+        const observability = addon(recorder, "amazon-cloudwatch-observability");
+        for (const group of groups) {
+            assert.strictEqual(group.inputs.retentionInDays, 90);
+            assert.ok(observability.dependencies.includes(group.urn), `${group.inputs.name} before the agent writes to it`);
+        }
+    });
+
+    it("locks the VPC's default security group down: no rule in, none out", () => {
+        const sg = recorder.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup");
+        assert.strictEqual(sg.inputs.vpcId, recorder.one(T.vpc).outputs.id ?? recorder.one(T.vpc).id);
+        assert.deepStrictEqual([sg.inputs.ingress, sg.inputs.egress], [[], []]);
+    });
+
+    it("sends every VPC flow to CloudWatch Logs with the retention, through a role only VPC Flow Logs may assume", () => {
+        const flowLog = recorder.one("aws:ec2/flowLog:FlowLog");
+        assert.strictEqual(flowLog.inputs.trafficType, "ALL");
+        assert.strictEqual(flowLog.inputs.logDestinationType, "cloud-watch-logs");
+        const group = recorder.ofType(T.logGroup).find((g) => g.outputs.arn === flowLog.inputs.logDestination)!;
+        assert.strictEqual(group.inputs.retentionInDays, 90);
+        const role = recorder.ofType(T.role).find((r) => r.outputs.arn === flowLog.inputs.iamRoleArn)!;
+        assert.match(role.inputs.assumeRolePolicy, /vpc-flow-logs\.amazonaws\.com/);
+        const delivery = recorder.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => flowLog.dependencies.includes(p.urn))!;
+        assert.deepStrictEqual(JSON.parse(delivery.inputs.policy).Statement[0].Resource, `${group.outputs.arn}:*`);
+    });
+
+    it("routes S3 (ECR layers, backups) from the private subnets through a gateway endpoint, not NAT", () => {
+        const endpoint = recorder.one("aws:ec2/vpcEndpoint:VpcEndpoint");
+        assert.strictEqual(endpoint.inputs.serviceName, "com.amazonaws.eu-west-1.s3");
+        assert.strictEqual(endpoint.inputs.vpcEndpointType, "Gateway");
+        const privateTables = recorder.ofType(T.routeTable).filter((t) => t.name.includes("private"));
+        assert.deepStrictEqual([...endpoint.inputs.routeTableIds].sort(), privateTables.map((t) => t.outputs.id ?? t.id).sort());
+        assert.strictEqual(privateTables.length, 3);
     });
 
     it("spreads private node subnets and public LB subnets over distinct AZs with the ELB role tags", () => {
@@ -341,7 +392,8 @@ describe("cluster: EKS (prod args)", () => {
     });
 
     it("protects and retains the KMS key, ECR repositories and log group in prod, and nothing else", () => {
-        const expected = [...recorder.ofType(T.kmsKey), ...recorder.ofType(T.ecrRepo), ...recorder.ofType(T.logGroup)].map((r) => r.urn).sort();
+        // Of the log groups only the control plane's (audit logs); flow logs and Container Insights go with the stack.
+        const expected = [...recorder.ofType(T.kmsKey), ...recorder.ofType(T.ecrRepo), recorder.one(T.logGroup, "prod-control-plane")].map((r) => r.urn).sort();
         assert.strictEqual(expected.length, 5);
         assert.deepStrictEqual(recorder.resources.filter((r) => r.protect).map((r) => r.urn).sort(), expected);
         assert.deepStrictEqual(recorder.resources.filter((r) => r.retainOnDelete).map((r) => r.urn).sort(), expected);
@@ -459,11 +511,11 @@ describe("cluster: EKS data retained by an earlier stack", () => {
 
     it("adopts the control-plane log group and the repositories that exist (import option, same name as id)", async () => {
         const { recorder } = await build(prodArgs({ adopt: { controlPlaneLogGroup: true, repositories: ["nsip/api"] } }));
-        assert.strictEqual(recorder.one(T.logGroup).importId, "/aws/eks/nsip-prod/cluster");
+        assert.strictEqual(recorder.one(T.logGroup, "prod-control-plane").importId, "/aws/eks/nsip-prod/cluster");
         const imports = Object.fromEntries(recorder.ofType(T.ecrRepo).map((r) => [r.inputs.name, r.importId]));
         assert.deepStrictEqual(imports, { "nsip/api": "nsip/api", "nsip/analyzer": undefined, "nsip/frontend": undefined });
         // Adopted data stays protected and retained like created data.
-        assert.ok(recorder.one(T.logGroup).protect && recorder.one(T.logGroup).retainOnDelete);
+        assert.ok(recorder.one(T.logGroup, "prod-control-plane").protect && recorder.one(T.logGroup, "prod-control-plane").retainOnDelete);
     });
 
     it("creates everything when nothing is left over", async () => {

@@ -27,6 +27,9 @@ export type EksAddonName = (typeof EKS_ADDONS)[number];
 
 export const GP3_STORAGE_CLASS = "gp3-encrypted";
 
+/** The log groups the CloudWatch observability add-on writes to, under `/aws/containerinsights/<cluster>/`. */
+export const CONTAINER_INSIGHTS_LOG_GROUPS = ["application", "dataplane", "host", "performance"] as const;
+
 export interface EksNodeGroupArgs {
     /** EC2 instance types, e.g. `["m6i.large"]`. */
     instanceTypes: string[];
@@ -35,8 +38,8 @@ export interface EksNodeGroupArgs {
     desiredSize: number;
     /** Root volume size (GiB) of each node; the volume is encrypted gp3. */
     diskSizeGiB: number;
-    /** Managed node group AMI type; undefined lets EKS pick (AL2023 for current Kubernetes versions). */
-    amiType?: string;
+    /** Managed node group AMI type, explicit so an EKS default change never replaces the nodes, e.g. `AL2023_x86_64_STANDARD`. */
+    amiType: string;
     /** `ON_DEMAND` (default) or `SPOT`. */
     capacityType?: "ON_DEMAND" | "SPOT";
 }
@@ -54,7 +57,7 @@ export interface EksClusterArgs {
      */
     serviceCidr: string;
     /** VPC layout (CIDR, AZ count or names, NAT per AZ or single); the cluster name is filled in. */
-    network: Omit<ClusterVpcArgs, "clusterName">;
+    network: Omit<ClusterVpcArgs, "clusterName" | "flowLogRetentionDays">;
     /**
      * CIDRs allowed to reach the public API endpoint (the private endpoint is always on). The config layer
      * rejects `0.0.0.0/0` for prod; this component passes the list through as given.
@@ -133,7 +136,7 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
             { parent: this },
         );
 
-        const vpc = new ClusterVpc(`${name}-vpc`, { ...args.network, clusterName: args.clusterName }, { parent: this });
+        const vpc = new ClusterVpc(`${name}-vpc`, { ...args.network, clusterName: args.clusterName, flowLogRetentionDays: args.logRetentionDays }, { parent: this });
 
         // --- IAM ---
         const clusterRole = new aws.iam.Role(`${name}-cluster`, { assumeRolePolicy: assumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole"]) }, { parent: this });
@@ -156,6 +159,21 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
             dataOpts,
         );
         new aws.kms.Alias(`${name}-secrets`, { name: `alias/eks/${args.clusterName}-secrets`, targetKeyId: secretsKey.keyId }, { parent: this });
+        // The key user grants terraform-aws-eks gives the cluster role: EKS encrypts and decrypts Secrets with this key
+        // as the cluster role; the key policy's account root statement lets IAM policies grant that.
+        const clusterEncryption = new aws.iam.RolePolicy(
+            `${name}-cluster-encryption`,
+            {
+                role: clusterRole.id,
+                policy: secretsKey.arn.apply((keyArn) =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: keyArn }],
+                    }),
+                ),
+            },
+            { parent: this },
+        );
 
         // EKS writes to exactly this name; creating it first keeps retention (and deletion) under our control.
         const logGroupName = controlPlaneLogGroupName(args.clusterName);
@@ -188,7 +206,7 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
                 // support. STANDARD upgrades the cluster at the end of standard support instead.
                 upgradePolicy: { supportType: "STANDARD" },
             },
-            { parent: this, dependsOn: [logGroup, clusterRolePolicy] },
+            { parent: this, dependsOn: [logGroup, clusterRolePolicy, clusterEncryption] },
         );
 
         const adminAccess = args.adminPrincipalArns.map((principalArn) => {
@@ -263,11 +281,20 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
             { podIdentityAssociations: [{ serviceAccount: "ebs-csi-controller-sa", roleArn: ebsCsiRole.role.arn }] },
             { dependsOn: [nodeGroup, podIdentityAgent, ebsCsiRole.attachment] },
         );
+        // The agent and Fluent Bit create these with no expiry unless they exist already; deleted after the add-on on destroy.
+        const containerInsightsLogGroups = CONTAINER_INSIGHTS_LOG_GROUPS.map(
+            (group) =>
+                new aws.cloudwatch.LogGroup(
+                    `${name}-container-insights-${group}`,
+                    { name: `/aws/containerinsights/${args.clusterName}/${group}`, retentionInDays: args.logRetentionDays },
+                    { parent: this },
+                ),
+        );
         // Container logs to CloudWatch (Fluent Bit) plus Container Insights; Pod Identity needs add-on >= v3.1.0.
         addon(
             "amazon-cloudwatch-observability",
             { podIdentityAssociations: [{ serviceAccount: "cloudwatch-agent", roleArn: cloudWatchRole.role.arn }] },
-            { dependsOn: [nodeGroup, podIdentityAgent, cloudWatchRole.attachment] },
+            { dependsOn: [nodeGroup, podIdentityAgent, cloudWatchRole.attachment, ...containerInsightsLogGroups] },
         );
 
         // --- Kubernetes access ---
