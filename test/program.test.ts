@@ -187,7 +187,7 @@ describe("the program graph", function () {
             const encryption = cluster.inputs.encryptionConfig as { resources: string[] };
             assert.deepEqual(encryption.resources, ["secrets"]);
             assert.deepEqual([...(cluster.inputs.enabledClusterLogTypes as string[])].sort(), ["api", "audit", "authenticator"]);
-            const [logGroup] = resourcesOfType(r, "aws:cloudwatch/logGroup:LogGroup");
+            const [logGroup] = resourcesOfType(r, "aws:cloudwatch/logGroup:LogGroup").filter((g) => g.inputs.name === "/aws/eks/nsip-prod/cluster");
             assert.equal(logGroup.inputs.retentionInDays, 90);
             assert.ok(cluster.dependencies.includes(logGroup.urn));
         });
@@ -257,6 +257,31 @@ describe("the program graph", function () {
             assert.equal(rule.status, "Enabled");
             assert.equal(rule.expiration.days, 30, "nsip:backup.retentionDays");
             assert.equal(rule.filter.prefix, "postgres/");
+        });
+
+        it("backups: the bucket refuses non-TLS requests and cleans up noncurrent versions and expired delete markers", async () => {
+            const r = await renderToTemp("prod");
+            const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
+            const [policy] = resourcesOfType(r, "aws:s3/bucketPolicy:BucketPolicy");
+            assert.ok(policy.dependencies.includes(bucket.urn));
+            const [statement] = JSON.parse(policy.inputs.policy as string).Statement;
+            const arn = statement.Resource[0] as string;
+            assert.deepEqual(statement, {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [arn, `${arn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            });
+            assert.match(arn, /^arn:aws:s3:::/);
+            const [lifecycle] = resourcesOfType(r, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+            const rules = lifecycle.inputs.rules as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+            assert.deepEqual(rules[0].noncurrentVersionExpiration, { noncurrentDays: 1 });
+            assert.deepEqual(
+                rules.filter((x) => x.expiration?.expiredObjectDeleteMarker === true).map((x) => [x.status, x.filter.prefix]),
+                [["Enabled", "postgres/"]],
+            );
         });
 
         it("backups: a Pod Identity role that may only put dumps into that bucket, associated with nsip/postgres-backup", async () => {
