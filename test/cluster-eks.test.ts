@@ -392,9 +392,9 @@ describe("cluster: EKS (prod args)", () => {
     });
 
     it("protects and retains the KMS key, ECR repositories and log group in prod, and nothing else", () => {
-        // Of the log groups only the control plane's (audit logs); flow logs and Container Insights go with the stack.
-        const expected = [...recorder.ofType(T.kmsKey), ...recorder.ofType(T.ecrRepo), recorder.one(T.logGroup, "prod-control-plane")].map((r) => r.urn).sort();
-        assert.strictEqual(expected.length, 5);
+        // Every log group: the control plane's, the flow logs, Container Insights' four.
+        const expected = [...recorder.ofType(T.kmsKey), ...recorder.ofType(T.ecrRepo), ...recorder.ofType(T.logGroup)].map((r) => r.urn).sort();
+        assert.strictEqual(expected.length, 10);
         assert.deepStrictEqual(recorder.resources.filter((r) => r.protect).map((r) => r.urn).sort(), expected);
         assert.deepStrictEqual(recorder.resources.filter((r) => r.retainOnDelete).map((r) => r.urn).sort(), expected);
     });
@@ -510,16 +510,23 @@ describe("cluster: EKS data retained by an earlier stack", () => {
     after(stopMocks);
 
     it("adopts the control-plane log group and the repositories that exist (import option, same name as id)", async () => {
-        const { recorder } = await build(prodArgs({ adopt: { controlPlaneLogGroup: true, repositories: ["nsip/api"] } }));
+        const { recorder } = await build(prodArgs({ adopt: { controlPlaneLogGroup: true, containerInsightsLogGroups: ["/aws/containerinsights/nsip-prod/application"], repositories: ["nsip/api"] } }));
         assert.strictEqual(recorder.one(T.logGroup, "prod-control-plane").importId, "/aws/eks/nsip-prod/cluster");
         const imports = Object.fromEntries(recorder.ofType(T.ecrRepo).map((r) => [r.inputs.name, r.importId]));
         assert.deepStrictEqual(imports, { "nsip/api": "nsip/api", "nsip/analyzer": undefined, "nsip/frontend": undefined });
+        const insights = Object.fromEntries(recorder.ofType(T.logGroup).filter((g) => String(g.inputs.name).startsWith("/aws/containerinsights/")).map((g) => [g.inputs.name, g.importId]));
+        assert.deepStrictEqual(insights, {
+            "/aws/containerinsights/nsip-prod/application": "/aws/containerinsights/nsip-prod/application",
+            "/aws/containerinsights/nsip-prod/dataplane": undefined,
+            "/aws/containerinsights/nsip-prod/host": undefined,
+            "/aws/containerinsights/nsip-prod/performance": undefined,
+        });
         // Adopted data stays protected and retained like created data.
         assert.ok(recorder.one(T.logGroup, "prod-control-plane").protect && recorder.one(T.logGroup, "prod-control-plane").retainOnDelete);
     });
 
     it("creates everything when nothing is left over", async () => {
-        const { recorder } = await build(prodArgs({ adopt: { controlPlaneLogGroup: false, repositories: [] } }));
+        const { recorder } = await build(prodArgs({ adopt: { controlPlaneLogGroup: false, containerInsightsLogGroups: [], repositories: [] } }));
         assert.deepStrictEqual(recorder.resources.filter((r) => r.importId !== undefined).map((r) => r.name), []);
     });
 
@@ -529,7 +536,7 @@ describe("cluster: EKS data retained by an earlier stack", () => {
                 newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
                 call: (args) => {
                     if (args.token === "aws:cloudwatch/getLogGroups:getLogGroups") {
-                        const held = ["/aws/eks/nsip-prod/cluster-old", "/aws/eks/nsip-prod/cluster", "/aws/eks/nsip-prod-2/cluster-old"];
+                        const held = ["/aws/eks/nsip-prod/cluster-old", "/aws/eks/nsip-prod/cluster", "/aws/eks/nsip-prod-2/cluster-old", "/aws/containerinsights/nsip-prod/host"];
                         return { logGroupNames: held.filter((name) => name.startsWith(args.inputs.logGroupNamePrefix)) };
                     }
                     if (args.token === "aws:ecr/getRepositories:getRepositories") return { names: ["nsip/api", "nsip/frontend", "other/api"] };
@@ -543,10 +550,12 @@ describe("cluster: EKS data retained by an earlier stack", () => {
         const names = ["nsip/api", "nsip/analyzer", "nsip/frontend"];
         assert.deepStrictEqual(await findRetainedData({ clusterName: "nsip-prod", repositoryNames: names }, undefined), {
             controlPlaneLogGroup: true,
+            containerInsightsLogGroups: ["/aws/containerinsights/nsip-prod/host"],
             repositories: ["nsip/api", "nsip/frontend"],
         });
         assert.deepStrictEqual(await findRetainedData({ clusterName: "nsip-prod-2", repositoryNames: ["x/api"] }, undefined), {
             controlPlaneLogGroup: false,
+            containerInsightsLogGroups: [],
             repositories: [],
         });
     });

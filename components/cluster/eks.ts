@@ -7,7 +7,7 @@ import { cidrsOverlap } from "./cidr";
 import { EcrRegistry, EcrRegistryArgs } from "./ecr";
 import { eksKubeconfig } from "./kubeconfig";
 import { Cluster, ClusterReadiness, EdgeExposure } from "./types";
-import { controlPlaneLogGroupName, RetainedData } from "./retained";
+import { CONTAINER_INSIGHTS_LOG_GROUPS, containerInsightsLogGroupName, controlPlaneLogGroupName, RetainedData } from "./retained";
 import { ClusterVpc, ClusterVpcArgs } from "./vpc";
 import { recommendedLabels } from "../workload/labels";
 
@@ -28,7 +28,7 @@ export type EksAddonName = (typeof EKS_ADDONS)[number];
 export const GP3_STORAGE_CLASS = "gp3-encrypted";
 
 /** The log groups the CloudWatch observability add-on writes to, under `/aws/containerinsights/<cluster>/`. */
-export const CONTAINER_INSIGHTS_LOG_GROUPS = ["application", "dataplane", "host", "performance"] as const;
+export { CONTAINER_INSIGHTS_LOG_GROUPS } from "./retained";
 
 export interface EksNodeGroupArgs {
     /** EC2 instance types, e.g. `["m6i.large"]`. */
@@ -57,7 +57,7 @@ export interface EksClusterArgs {
      */
     serviceCidr: string;
     /** VPC layout (CIDR, AZ count or names, NAT per AZ or single); the cluster name is filled in. */
-    network: Omit<ClusterVpcArgs, "clusterName" | "flowLogRetentionDays">;
+    network: Omit<ClusterVpcArgs, "clusterName" | "flowLogs">;
     /**
      * CIDRs allowed to reach the public API endpoint (the private endpoint is always on). The config layer
      * rejects `0.0.0.0/0` for prod; this component passes the list through as given.
@@ -136,7 +136,7 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
             { parent: this },
         );
 
-        const vpc = new ClusterVpc(`${name}-vpc`, { ...args.network, clusterName: args.clusterName, flowLogRetentionDays: args.logRetentionDays }, { parent: this });
+        const vpc = new ClusterVpc(`${name}-vpc`, { ...args.network, clusterName: args.clusterName, flowLogs: { retentionDays: args.logRetentionDays, protect: args.protectData } }, { parent: this });
 
         // --- IAM ---
         const clusterRole = new aws.iam.Role(`${name}-cluster`, { assumeRolePolicy: assumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole"]) }, { parent: this });
@@ -281,15 +281,16 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
             { podIdentityAssociations: [{ serviceAccount: "ebs-csi-controller-sa", roleArn: ebsCsiRole.role.arn }] },
             { dependsOn: [nodeGroup, podIdentityAgent, ebsCsiRole.attachment] },
         );
-        // The agent and Fluent Bit create these with no expiry unless they exist already; deleted after the add-on on destroy.
-        const containerInsightsLogGroups = CONTAINER_INSIGHTS_LOG_GROUPS.map(
-            (group) =>
-                new aws.cloudwatch.LogGroup(
-                    `${name}-container-insights-${group}`,
-                    { name: `/aws/containerinsights/${args.clusterName}/${group}`, retentionInDays: args.logRetentionDays },
-                    { parent: this },
-                ),
-        );
+        // The agent and Fluent Bit create these with no expiry unless they exist already. Kept on destroy in prod
+        // (the containers' logs), so a later stack adopts them like the control-plane group.
+        const containerInsightsLogGroups = CONTAINER_INSIGHTS_LOG_GROUPS.map((group) => {
+            const groupName = containerInsightsLogGroupName(args.clusterName, group);
+            return new aws.cloudwatch.LogGroup(
+                `${name}-container-insights-${group}`,
+                { name: groupName, retentionInDays: args.logRetentionDays },
+                { ...dataOpts, import: args.adopt?.containerInsightsLogGroups.includes(groupName) ? groupName : undefined },
+            );
+        });
         // Container logs to CloudWatch (Fluent Bit) plus Container Insights; Pod Identity needs add-on >= v3.1.0.
         addon(
             "amazon-cloudwatch-observability",

@@ -11,6 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 export interface RetainedData {
     /** The control-plane log group exists already. */
     controlPlaneLogGroup: boolean;
+    /** Container Insights log group names that exist already. */
+    containerInsightsLogGroups: string[];
     /** Repository names (`<prefix>/<image>`) that exist already. */
     repositories: string[];
 }
@@ -19,19 +21,30 @@ export function controlPlaneLogGroupName(clusterName: string): string {
     return `/aws/eks/${clusterName}/cluster`;
 }
 
+/** The log groups the CloudWatch observability add-on writes to, under `/aws/containerinsights/<cluster>/`. */
+export const CONTAINER_INSIGHTS_LOG_GROUPS = ["application", "dataplane", "host", "performance"] as const;
+
+export function containerInsightsLogGroupName(clusterName: string, group: (typeof CONTAINER_INSIGHTS_LOG_GROUPS)[number]): string {
+    return `/aws/containerinsights/${clusterName}/${group}`;
+}
+
 /** Looks the retained data of an EKS stack up through `provider` (the stack's explicit AWS provider). */
 export async function findRetainedData(
     args: { clusterName: string; repositoryNames: string[] },
     provider: pulumi.ProviderResource | undefined,
 ): Promise<RetainedData> {
     const logGroupName = controlPlaneLogGroupName(args.clusterName);
-    const [logGroups, repositories] = await Promise.all([
+    const insightsNames = CONTAINER_INSIGHTS_LOG_GROUPS.map((group) => containerInsightsLogGroupName(args.clusterName, group));
+    const [logGroups, insightsGroups, repositories] = await Promise.all([
         aws.cloudwatch.getLogGroups({ logGroupNamePrefix: logGroupName }, { provider }),
+        aws.cloudwatch.getLogGroups({ logGroupNamePrefix: `/aws/containerinsights/${args.clusterName}/` }, { provider }),
         aws.ecr.getRepositories({}, { provider }),
     ]);
     const existing = new Set(repositories.names ?? []);
+    const existingInsights = new Set(insightsGroups.logGroupNames ?? []);
     return {
         controlPlaneLogGroup: (logGroups.logGroupNames ?? []).includes(logGroupName),
+        containerInsightsLogGroups: insightsNames.filter((name) => existingInsights.has(name)),
         repositories: args.repositoryNames.filter((name) => existing.has(name)),
     };
 }

@@ -13,8 +13,8 @@ export interface ClusterVpcArgs {
     availabilityZoneNames?: string[];
     /** `perAz`: a NAT gateway per AZ, so an AZ outage doesn't cut the others' egress (prod). `single`: one, cheaper. */
     natGateways: "perAz" | "single";
-    /** Days the VPC flow logs (every accepted and rejected flow, to CloudWatch Logs) are kept. */
-    flowLogRetentionDays: number;
+    /** VPC flow logs (every accepted and rejected flow, to CloudWatch Logs): days kept, and kept on destroy (prod). */
+    flowLogs: { retentionDays: number; protect: boolean };
 }
 
 export const MAX_AVAILABILITY_ZONES = 4;
@@ -64,7 +64,7 @@ export class ClusterVpc extends pulumi.ComponentResource {
 
         // The default security group allows all traffic between its members; nothing should use it, so it allows nothing.
         new aws.ec2.DefaultSecurityGroup(name, { vpcId: vpc.id, ingress: [], egress: [], tags: { Name: `${name}-default-unused` } }, { parent: this });
-        this.flowLogs(name, vpc, args.flowLogRetentionDays);
+        this.flowLogs(name, vpc, args.flowLogs);
 
         const publicRouteTable = new aws.ec2.RouteTable(
             `${name}-public`,
@@ -151,8 +151,13 @@ export class ClusterVpc extends pulumi.ComponentResource {
     }
 
     /** Every accepted and rejected flow to a CloudWatch log group with a retention, delivered by a role only VPC Flow Logs may assume. */
-    private flowLogs(name: string, vpc: aws.ec2.Vpc, retentionInDays: number): void {
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { namePrefix: `/aws/vpc/${name}-flow-logs-`, retentionInDays }, { parent: this });
+    private flowLogs(name: string, vpc: aws.ec2.Vpc, settings: ClusterVpcArgs["flowLogs"]): void {
+        // A name prefix: a group kept on destroy never collides with the next stack's.
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-flow-logs`,
+            { namePrefix: `/aws/vpc/${name}-flow-logs-`, retentionInDays: settings.retentionDays },
+            { parent: this, protect: settings.protect, retainOnDelete: settings.protect },
+        );
         const role = new aws.iam.Role(
             `${name}-flow-logs`,
             {
