@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ClusterArgs, createCluster, findRetainedData, RetainedData } from "./components/cluster";
-import { kubernetesServiceIp } from "./components/cluster/cidr";
+import { eksServiceCidr, kubernetesServiceIp } from "./components/cluster/cidr";
 import { AppImages, AppName, appNames, resolveBuildContext } from "./components/images";
 import type { ImageRegistry } from "./components/cluster/types";
 import { Platform } from "./components/platform";
@@ -88,7 +88,7 @@ export = async function nsip(): Promise<StackOutputs> {
             instance,
             hardening: config.hardening,
             // On EKS the `kubernetes` Service's ClusterIP: the VPC CNI matches egress before kube-proxy translates it.
-            kubeApiCidrs: config.cluster.provider === "eks" ? [`${kubernetesServiceIp(config.cluster.serviceCidr)}/32`] : ["0.0.0.0/0"],
+            kubeApiCidrs: config.cluster.provider === "eks" ? [`${kubernetesServiceIp(eksServiceCidr(config.cluster.vpcCidr))}/32`] : ["0.0.0.0/0"],
             backup:
                 backupStorage && config.cluster.provider === "eks"
                     ? { bucketName: backupStorage.bucketName, region: config.cluster.region, dependsOn: [backupStorage] }
@@ -152,7 +152,7 @@ function clusterArgs(config: NsipConfig, retained: RetainedData | undefined): Cl
                 clusterName: c.name,
                 kubernetesVersion: c.kubernetesVersion,
                 region: c.region,
-                serviceCidr: c.serviceCidr,
+                serviceCidr: eksServiceCidr(c.vpcCidr),
                 network: { cidrBlock: c.vpcCidr, availabilityZoneCount: c.availabilityZones, natGateways: c.natGateways },
                 publicAccessCidrs: c.publicAccessCidrs,
                 adminPrincipalArns: c.adminPrincipalArns,

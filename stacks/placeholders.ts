@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { parseCidr } from "../components/cluster/cidr";
-import type { ConfigIssue } from "./prod-floor";
+import type { ConfigIssue } from "./rules";
 import type { NsipConfig } from "./schema";
 
 /**

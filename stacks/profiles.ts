@@ -77,8 +77,6 @@ export function clusterDefaults(env: Environment, stack: string, provider: Clust
                 kubernetesVersion: "1.35",
                 availabilityZones: 3,
                 vpcCidr: "10.40.0.0/16",
-                // EKS' own pick for a 10.x VPC, made explicit so the API's ClusterIP is known to the NetworkPolicies.
-                serviceCidr: "172.20.0.0/16",
                 natGateways: env === "prod" ? "perAz" : "single",
                 adminPrincipalArns: [],
                 extraLogTypes: [],

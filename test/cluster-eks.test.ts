@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { clusterDefaults } from "../stacks/profiles";
 import { EKS_ADDONS, EksCluster, EksClusterArgs, GP3_STORAGE_CLASS } from "../components/cluster/eks";
-import { kubernetesServiceIp, parseCidr } from "../components/cluster/cidr";
+import { eksServiceCidr, kubernetesServiceIp, parseCidr } from "../components/cluster/cidr";
 import { findRetainedData } from "../components/cluster/retained";
 import { isSecretOutput, MOCK_ACCOUNT, MOCK_AZS, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
 
@@ -126,6 +126,10 @@ describe("cluster: EKS (prod args)", () => {
         assert.deepStrictEqual(recorder.one(T.cluster).inputs.kubernetesNetworkConfig, { ipFamily: "ipv4", serviceIpv4Cidr: "172.20.0.0/16" });
         assert.strictEqual(kubernetesServiceIp("172.20.0.0/16"), "172.20.0.1");
         assert.strictEqual(kubernetesServiceIp("10.100.0.0/16"), "10.100.0.1");
+        // As EKS picks it: never overlapping the VPC.
+        assert.strictEqual(eksServiceCidr("10.40.0.0/16"), "172.20.0.0/16");
+        assert.strictEqual(eksServiceCidr("172.20.0.0/16"), "10.100.0.0/16");
+        assert.strictEqual(eksServiceCidr("192.168.0.0/16"), "10.100.0.0/16");
     });
 
     it("gives the cluster role the key user grants on the Secrets key (as terraform-aws-eks does), before the cluster", () => {

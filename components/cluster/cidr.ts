@@ -1,3 +1,8 @@
+/** The most AZs the VPC's subnet plan builds: private subnets are /prefix+3 blocks 0..3 of the VPC's lower half. */
+export const MAX_AVAILABILITY_ZONES = 4;
+/** The smallest VPC the subnet plan can split: /24 gives /27 private and /28 public subnets (AWS's smallest). */
+export const SMALLEST_VPC_PREFIX = 24;
+
 /**
  * IPv4 CIDR arithmetic for the cluster VPC, the same calculation as Terraform's `cidrsubnet`:
  * the `netNum`-th block of prefix length `prefix + newBits` inside `base`.
@@ -20,6 +25,14 @@ export function kubernetesServiceIp(serviceCidr: string): string {
     const { address, prefix } = parseCidr(serviceCidr);
     if (prefix > 30) throw new Error(`Service CIDR ${serviceCidr} is too small`);
     return formatIpv4(address + 1);
+}
+
+/**
+ * The Service CIDR EKS picks when none is given: 172.20.0.0/16 for a VPC inside 10.0.0.0/8, else 10.100.0.0/16,
+ * so it never overlaps the VPC. Set explicitly on the cluster, so the `kubernetes` Service's address is known here.
+ */
+export function eksServiceCidr(vpcCidr: string): string {
+    return cidrsOverlap(vpcCidr, "10.0.0.0/8") ? "172.20.0.0/16" : "10.100.0.0/16";
 }
 
 /** Whether two CIDR blocks share any address. */
