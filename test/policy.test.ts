@@ -218,9 +218,10 @@ describe("policy pack: the hardening rules (policy/)", function () {
         const resources = stackResources(await renderToTemp("prod"));
         assert.equal(isProdStack(resources), true);
         assert.deepEqual(stackViolations(resources), []);
-        // What the prod-only rule looked at: 3 PVCs, the KMS key, 3 ECR repositories, the log group, the backup bucket.
+        // What the prod-only rule looked at: 3 PVCs, the KMS key, 3 ECR repositories, 6 log groups (control plane,
+        // VPC flow logs, Container Insights' four), the backup bucket.
         const data = resources.filter((r) => dataTypes.includes(r.type));
-        assert.equal(data.length, 9);
+        assert.equal(data.length, 14);
         assert.ok(resources.some((r) => r.type === types.Service && r.props.spec?.type === "LoadBalancer"), "the LB rule saw the edge Service");
     });
 
