@@ -30,13 +30,16 @@ export function profileDefaults(env: Environment): Defaults {
             frontend: { replicas: pick(1, 2), resources: pick(resources("20m", "32Mi", "100m", "64Mi"), resources("50m", "64Mi", "250m", "128Mi")) },
             api: {
                 replicas: pick(1, 3),
-                resources: pick(resources("100m", "128Mi", "500m", "256Mi"), resources("250m", "256Mi", "1", "512Mi")),
+                // Limits from measured peaks (apps/api/memory-peaks.json): warm idle RSS plus
+                // api.maxConcurrentUploads uploads of maxUploadBytes, with a quarter to spare.
+                resources: pick(resources("100m", "192Mi", "500m", "384Mi"), resources("250m", "320Mi", "1", "512Mi")),
                 autoscaling: pick(undefined, { minReplicas: 3, maxReplicas: 10, targetCpuUtilization: 70 }),
             },
             analyzer: {
                 replicas: pick(1, 2),
                 workers: pick(2, 4),
-                // Each worker may hold a 40-megapixel decode (~300 MB) at once.
+                // Every worker may hold the costliest accepted image at once (apps/analyzer/memory-peaks.json:
+                // ~320 MiB at 40 MP); limits cover master + workers x that, with a quarter to spare.
                 resources: pick(resources("100m", "256Mi", "1", "1Gi"), resources("500m", "1Gi", "2", "2Gi")),
                 autoscaling: pick(undefined, { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 70 }),
             },
@@ -52,7 +55,7 @@ export function profileDefaults(env: Environment): Defaults {
             apiRateLimit: { requestsPerSecond: pick(50, 20), burst: pick(100, 40) },
             proxyTimeoutSeconds: 30,
         },
-        api: { maxUploadBytes: 10 * 1024 * 1024, rateLimitPerMinute: pick(600, 120), corsOrigins: [], logLevel: pick("debug", "info"), cacheTtlSeconds: 3600 },
+        api: { maxUploadBytes: 10 * 1024 * 1024, maxConcurrentUploads: pick(4, 8), rateLimitPerMinute: pick(600, 120), corsOrigins: [], logLevel: pick("debug", "info"), cacheTtlSeconds: 3600 },
         redis: { maxmemory: "256mb", maxmemoryPolicy: "allkeys-lru" },
         backup: { enabled: pick(false, true), schedule: "0 3 * * *", retentionDays: 30 },
         observability: {

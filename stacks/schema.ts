@@ -260,6 +260,8 @@ const INT32_MAX = 2 ** 31 - 1;
 const apiSchema = z.strictObject({
     /** Passed to the api and the analyzer; the edge's client_max_body_size must be larger (rules.ts). */
     maxUploadBytes: integer(1024, 1024 * 2 ** 20),
+    /** Uploads whose bodies the api holds at once; the api pod's memory limit must cover them (test/resource-budget.test.ts). */
+    maxConcurrentUploads: integer(1, 256),
     rateLimitPerMinute: integer(1, INT32_MAX),
     corsOrigins: distinctList(checked("corsOrigin", v.corsOrigin), "origins"),
     logLevel: oneOf(["fatal", "error", "warn", "info", "debug", "trace"]),

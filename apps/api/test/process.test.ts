@@ -152,8 +152,10 @@ describe("api process (node dist/server.js, as the image runs it)", () => {
   describe("graceful shutdown on SIGTERM", () => {
     it("finishes every request accepted before the signal, refuses new ones, exits 0 in time", async () => {
       const BURST = 30;
-      const ANALYZER_DELAY_MS = 800;
-      const server = await start({ SHUTDOWN_TIMEOUT_MS: "8000", ANALYZER_TIMEOUT_MS: "5000" });
+      // Long enough that the first upload of the burst is still in flight when the last one arrives,
+      // even when the machine is busy (at 800 ms the first sometimes finished before the signal).
+      const ANALYZER_DELAY_MS = 1_500;
+      const server = await start({ SHUTDOWN_TIMEOUT_MS: "8000", ANALYZER_TIMEOUT_MS: "5000", MAX_CONCURRENT_UPLOADS: String(BURST) });
       // An idle keep-alive connection must not hold the shutdown up.
       assert.equal((await fetch(`${server.url}/health`)).status, 200);
       analyzer.behaviour = { kind: "ok", delayMs: ANALYZER_DELAY_MS };
@@ -177,7 +179,7 @@ describe("api process (node dist/server.js, as the image runs it)", () => {
       assert.deepEqual(failed, [], `requests accepted before SIGTERM failed:\n${server.output()}`);
       assert.ok(
         results.every((result) => result.connection === "close"),
-        "responses finished during the drain tell the client to close the connection",
+        `responses finished during the drain tell the client to close the connection: ${JSON.stringify(results.map((result) => result.connection))}`,
       );
       assert.equal(lateRequest, "ECONNREFUSED", "no new connections once shutting down");
 

@@ -18,6 +18,8 @@ export interface AnalyzerStub {
   url: string;
   behaviour: StubBehaviour;
   received: ReceivedRequest[];
+  /** Requests whose connection the api closed before the stub answered. */
+  abandoned: number;
   close(): Promise<void>;
 }
 
@@ -50,8 +52,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
  * own tests), so the api's error paths can be driven: delays, error statuses, garbage, hangs.
  */
 export async function startAnalyzerStub(): Promise<AnalyzerStub> {
-  const stub: Omit<AnalyzerStub, "url" | "close"> = { behaviour: { kind: "ok" }, received: [] };
+  const stub: Omit<AnalyzerStub, "url" | "close"> = { behaviour: { kind: "ok" }, received: [], abandoned: 0 };
   const server: Server = createServer(async (req, res) => {
+    res.once("close", () => {
+      if (!res.writableFinished) stub.abandoned += 1;
+    });
     const body = await readBody(req);
     if (req.method !== "POST" || req.url !== "/analyze") {
       res.writeHead(404).end();
