@@ -2,11 +2,14 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { ClusterArgs, createCluster } from "./components/cluster";
+import { ClusterArgs, createCluster, findRetainedData, RetainedData } from "./components/cluster";
+import { eksServiceCidr, kubernetesServiceIp } from "./components/cluster/cidr";
 import { AppImages, AppName, appNames, resolveBuildContext } from "./components/images";
 import type { ImageRegistry } from "./components/cluster/types";
 import { Platform } from "./components/platform";
 import { Services } from "./components/services";
+import { CLUSTER_AUTOSCALER_NAME } from "./components/services/cluster-autoscaler";
+import { ClusterAutoscalerIdentity } from "./components/cluster/autoscaler-identity";
 import { BACKUP_NAME } from "./components/services/postgres/backup";
 import { PostgresBackupStorage } from "./components/services/postgres/backup-storage";
 import { loadStackConfig } from "./stacks/load";
@@ -23,7 +26,12 @@ export = async function nsip(): Promise<StackOutputs> {
     const stack = pulumi.getStack();
     const instance = `nsip-${stack}`;
     const providers = cloudProviders(config);
-    const cluster = createCluster("nsip", clusterArgs(config), { providers });
+    // Prod keeps its log group and repositories on destroy; a later up adopts them (components/cluster/retained.ts).
+    const retained =
+        config.cluster.provider === "eks" && config.hardening.protectData
+            ? await findRetainedData({ clusterName: config.cluster.name, repositoryNames: appNames.map((app) => `${REPOSITORY_PREFIX}/${app}`) }, providers.aws)
+            : undefined;
+    const cluster = createCluster("nsip", clusterArgs(config, retained), { providers });
 
     const imageDigests: Record<AppName, pulumi.Output<string>> = prebuilt
         ? { api: pulumi.output(prebuilt.api), frontend: pulumi.output(prebuilt.frontend), analyzer: pulumi.output(prebuilt.analyzer) }
@@ -61,6 +69,16 @@ export = async function nsip(): Promise<StackOutputs> {
               )
             : undefined;
 
+    // EKS: the Cluster Autoscaler grows the node group when HPA scale-outs leave pods Pending.
+    const autoscalerIdentity =
+        config.cluster.provider === "eks"
+            ? new ClusterAutoscalerIdentity(
+                  "nsip-cluster-autoscaler",
+                  { clusterName: cluster.clusterName, namespace: config.namespace, serviceAccount: CLUSTER_AUTOSCALER_NAME },
+                  { providers },
+              )
+            : undefined;
+
     const publicUrl = publicUrlOf(config);
     const services = new Services(
         "nsip",
@@ -69,12 +87,18 @@ export = async function nsip(): Promise<StackOutputs> {
             namespace: platform.namespace,
             instance,
             hardening: config.hardening,
-            kubeApiCidrs: config.cluster.provider === "eks" ? [config.cluster.vpcCidr] : ["0.0.0.0/0"],
+            // On EKS the `kubernetes` Service's ClusterIP: the VPC CNI matches egress before kube-proxy translates it.
+            kubeApiCidrs: config.cluster.provider === "eks" ? [`${kubernetesServiceIp(eksServiceCidr(config.cluster.vpcCidr))}/32`] : ["0.0.0.0/0"],
             backup:
                 backupStorage && config.cluster.provider === "eks"
                     ? { bucketName: backupStorage.bucketName, region: config.cluster.region, dependsOn: [backupStorage] }
                     : undefined,
             dependsOn: [platform],
+            clusterReadiness: cluster.readiness,
+            clusterAutoscaler:
+                autoscalerIdentity && config.cluster.provider === "eks"
+                    ? { clusterName: config.cluster.name, region: config.cluster.region, namespace: config.namespace, dependsOn: [autoscalerIdentity.association] }
+                    : undefined,
         },
         { provider: cluster.provider },
     );
@@ -116,7 +140,10 @@ function cloudProviders(config: NsipConfig): Record<string, pulumi.ProviderResou
     }
 }
 
-function clusterArgs(config: NsipConfig): ClusterArgs {
+/** ECR repositories are `<prefix>/<app>`. */
+const REPOSITORY_PREFIX = "nsip";
+
+function clusterArgs(config: NsipConfig, retained: RetainedData | undefined): ClusterArgs {
     const c = config.cluster;
     switch (c.provider) {
         case "eks":
@@ -125,6 +152,7 @@ function clusterArgs(config: NsipConfig): ClusterArgs {
                 clusterName: c.name,
                 kubernetesVersion: c.kubernetesVersion,
                 region: c.region,
+                serviceCidr: eksServiceCidr(c.vpcCidr),
                 network: { cidrBlock: c.vpcCidr, availabilityZoneCount: c.availabilityZones, natGateways: c.natGateways },
                 publicAccessCidrs: c.publicAccessCidrs,
                 adminPrincipalArns: c.adminPrincipalArns,
@@ -133,13 +161,14 @@ function clusterArgs(config: NsipConfig): ClusterArgs {
                 nodeGroup: c.nodeGroup,
                 registry: {
                     imageNames: [...appNames],
-                    repositoryPrefix: "nsip",
+                    repositoryPrefix: REPOSITORY_PREFIX,
                     encryption: "KMS",
                     untaggedExpiryDays: 7,
                     keepTaggedImages: 30,
                     mutableTagPatterns: ["buildcache"],
                 },
                 protectData: config.hardening.protectData,
+                adopt: retained,
             };
         case "local":
             return {

@@ -84,7 +84,7 @@ export function clusterDefaults(env: Environment, stack: string, provider: Clust
                 adminPrincipalArns: [],
                 extraLogTypes: [],
                 logRetentionDays: env === "prod" ? 90 : 14,
-                nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 },
+                nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50, amiType: "AL2023_x86_64_STANDARD" },
             };
         case "local":
             return { provider: "local", name, apiPort: 6443, registryPort: 5001, edgePort: 8080 };

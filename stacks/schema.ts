@@ -174,6 +174,8 @@ const eksCluster = z.strictObject({
         maxSize: nodeCount,
         /** gp3 root volumes; 20 GiB holds the node image and the eight services' images. */
         diskSizeGiB: integer(20, 16384),
+        /** The node AMI, explicit so an EKS default change never replaces the nodes; must match the instance types' architecture. */
+        amiType: oneOf(["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"]),
     }),
 });
 

@@ -23,10 +23,10 @@ const designTable = [
     "grafana -> prometheus:9090",
     "nginx -> grafana:3000",
 ];
-/** Prod on EKS also runs the PostgreSQL backup CronJob; dev has no S3 to back up to. */
+/** Prod on EKS also runs the PostgreSQL backup CronJob (dev has no S3 to back up to) and the Cluster Autoscaler. */
 const designTables: Record<string, string[]> = {
     dev: designTable,
-    prod: [...designTable, "backup -> postgres:5432"],
+    prod: [...designTable, "backup -> postgres:5432", "prometheus -> cluster-autoscaler:8085"],
 };
 
 interface Pod {
@@ -123,10 +123,13 @@ for (const stack of ["dev", "prod"]) {
                     .filter((r: Manifest) => (r.to ?? []).some((peer: Manifest) => peer.ipBlock))
                     .map((r: Manifest) => `${p.metadata.name} -> ${r.to.map((peer: Manifest) => peer.ipBlock.cidr).join(",")}:${r.ports.map((x: Manifest) => `${x.protocol}/${x.port}`).join(",")}`),
             );
-            // The Kubernetes API: the VPC on EKS, anywhere on the local cluster.
-            const expected = [`prometheus -> ${stack === "prod" ? "10.40.0.0/16" : "0.0.0.0/0"}:TCP/443,TCP/6443`];
+            // The Kubernetes API: on EKS the `kubernetes` Service's ClusterIP (first address of the Service CIDR 172.20.0.0/16),
+            // which is what the VPC CNI sees before translation; anywhere on the local cluster.
+            const expected = [`prometheus -> ${stack === "prod" ? "172.20.0.1/32" : "0.0.0.0/0"}:TCP/443,TCP/6443`];
             // The backup in prod: S3 (no stable CIDRs) on 443 and the node's Pod Identity agent on 80, for its credentials.
             if (stack === "prod") expected.push("postgres-backup -> 0.0.0.0/0:TCP/443", "postgres-backup -> 169.254.170.23/32:TCP/80");
+            // The Cluster Autoscaler in prod: the API, the AWS APIs (Auto Scaling, EC2, EKS) on 443, its Pod Identity credentials.
+            if (stack === "prod") expected.push("cluster-autoscaler -> 172.20.0.1/32:TCP/443,TCP/6443", "cluster-autoscaler -> 0.0.0.0/0:TCP/443", "cluster-autoscaler -> 169.254.170.23/32:TCP/80");
             assert.deepEqual([...ipEgress].sort(), expected.sort());
         });
 
@@ -135,7 +138,7 @@ for (const stack of ["dev", "prod"]) {
             const named = manifestsOf(rendered, "NetworkPolicy").filter((p) => p.spec.podSelector?.matchLabels);
             const names = named.map((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/name"]).sort();
             const workloads = ["analyzer", "api", "frontend", "grafana", "migrations", "nginx", "postgres", "prometheus", "redis"];
-            assert.deepEqual(names, (stack === "prod" ? [...workloads, "backup"] : workloads).sort());
+            assert.deepEqual(names, (stack === "prod" ? [...workloads, "backup", "cluster-autoscaler"] : workloads).sort());
         });
     });
 }

@@ -200,7 +200,7 @@ describe("policy pack: the hardening rules (policy/)", function () {
                 // Prod also runs the PostgreSQL backup CronJob, with its own ServiceAccount.
                 const prod = stackName === "prod";
                 assert.deepEqual(kinds, [...(prod ? ["CronJob"] : []), "Deployment", "Job", "Namespace", "ServiceAccount", "StatefulSet"]);
-                assert.equal(checked.filter((m) => m.kind === "ServiceAccount").length, prod ? 10 : 9);
+                assert.equal(checked.filter((m) => m.kind === "ServiceAccount").length, prod ? 11 : 9);
             });
 
             it("every object rule, on every resource's inputs in resources.json (what the pack is sent)", async () => {
@@ -208,7 +208,7 @@ describe("policy pack: the hardening rules (policy/)", function () {
                 const found = stack.resources.flatMap((r) => objectViolations(r.type, r.inputs as K8sObject).map((v) => `${r.urn}: ${v.message}`));
                 assert.deepEqual(found, []);
                 const workloads = stack.resources.filter((r) => [types.Deployment, types.StatefulSet, types.Job, types.CronJob].includes(r.type as never));
-                if (stackName === "prod") assert.equal(workloads.length, 10, "5 Deployments, 3 StatefulSets, the migration Job, the backup CronJob");
+                if (stackName === "prod") assert.equal(workloads.length, 11, "6 Deployments (the Cluster Autoscaler among them), 3 StatefulSets, the migration Job, the backup CronJob");
                 else assert.equal(workloads.length, 9, "5 Deployments, 3 StatefulSets, the migration Job");
             });
         });
@@ -218,9 +218,10 @@ describe("policy pack: the hardening rules (policy/)", function () {
         const resources = stackResources(await renderToTemp("prod"));
         assert.equal(isProdStack(resources), true);
         assert.deepEqual(stackViolations(resources), []);
-        // What the prod-only rule looked at: 3 PVCs, the KMS key, 3 ECR repositories, the log group, the backup bucket.
+        // What the prod-only rule looked at: 3 PVCs, the KMS key, 3 ECR repositories, 6 log groups (control plane,
+        // VPC flow logs, Container Insights' four), the backup bucket.
         const data = resources.filter((r) => dataTypes.includes(r.type));
-        assert.equal(data.length, 9);
+        assert.equal(data.length, 14);
         assert.ok(resources.some((r) => r.type === types.Service && r.props.spec?.type === "LoadBalancer"), "the LB rule saw the edge Service");
     });
 
@@ -302,9 +303,9 @@ describe("policy pack: the hardening rules (policy/)", function () {
         it("a mounted service-account token, except for prometheus", () => {
             const d = goodDeployment();
             delete d.spec.template.spec.automountServiceAccountToken;
-            assert.deepEqual(serviceAccountTokenViolations(d), ["Deployment shop/web: spec.template.spec.automountServiceAccountToken must be false (found unset); only prometheus gets a token"]);
+            assert.deepEqual(serviceAccountTokenViolations(d), ["Deployment shop/web: spec.template.spec.automountServiceAccountToken must be false (found unset); only prometheus and cluster-autoscaler get a token"]);
             const sa = (name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: "shop" }, automountServiceAccountToken: true });
-            assert.deepEqual(serviceAccountTokenViolations(sa("web")), ["ServiceAccount shop/web: automountServiceAccountToken must be false (found true); only prometheus gets a token"]);
+            assert.deepEqual(serviceAccountTokenViolations(sa("web")), ["ServiceAccount shop/web: automountServiceAccountToken must be false (found true); only prometheus and cluster-autoscaler get a token"]);
             assert.deepEqual(serviceAccountTokenViolations(sa("prometheus")), []);
             const p = goodDeployment();
             p.metadata.name = "prometheus";

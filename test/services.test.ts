@@ -25,9 +25,11 @@ describe("the eight services", function () {
                 const deployments = manifestsOf(r, "Deployment").map((m) => m.metadata.name).sort();
                 const sets = manifestsOf(r, "StatefulSet").map((m) => m.metadata.name).sort();
                 assert.deepEqual(sets, statefulSets);
-                assert.deepEqual(deployments, ["analyzer", "api", "frontend", "grafana", "nginx"]);
+                // Prod on EKS adds the Cluster Autoscaler, through the same builder.
+                const autoscaler = stack === "prod" ? ["cluster-autoscaler"] : [];
+                assert.deepEqual(deployments, ["analyzer", "api", "frontend", "grafana", "nginx", ...autoscaler].sort());
                 const jobs = stack === "prod" ? ["migrations", "postgres-backup"] : ["migrations"];
-                assert.deepEqual(manifestsOf(r, "ServiceAccount").map((m) => m.metadata.name).sort(), [...eight, ...jobs].sort());
+                assert.deepEqual(manifestsOf(r, "ServiceAccount").map((m) => m.metadata.name).sort(), [...eight, ...jobs, ...autoscaler].sort());
             });
 
             it("recommended labels on every object", async () => {
@@ -70,10 +72,10 @@ describe("the eight services", function () {
                 assert.deepEqual(mounts("grafana", "grafana"), ["/tmp", "/var/lib/grafana"]);
             });
 
-            it("ServiceAccount tokens are off everywhere but prometheus, which is bound to a namespaced Role", async () => {
+            it("ServiceAccount tokens are off everywhere but prometheus (a namespaced Role) and the autoscaler (prod)", async () => {
                 const r = await renderToTemp(stack);
                 for (const t of podTemplates(r)) {
-                    const expected = t.owner === "StatefulSet/prometheus";
+                    const expected = t.owner === "StatefulSet/prometheus" || t.owner === "Deployment/cluster-autoscaler";
                     assert.equal(t.spec.automountServiceAccountToken, expected, t.owner);
                     // The backup pods carry the traffic table's name; their ServiceAccount is the one Pod Identity associates.
                     const ownAccount = t.owner === "CronJob/postgres-backup" ? "postgres-backup" : t.labels["app.kubernetes.io/name"];
@@ -86,7 +88,11 @@ describe("the eight services", function () {
                 }
                 const binding = manifest(r, "RoleBinding", "prometheus-discovery");
                 assert.deepEqual(binding.subjects.map((s: Manifest) => s.name), ["prometheus"]);
-                assert.equal(manifestsOf(r, "ClusterRole").length + manifestsOf(r, "ClusterRoleBinding").length, 0);
+                // Cluster scope only for the autoscaler, which reads nodes and pods everywhere and never Secrets.
+                const clusterRoles = manifestsOf(r, "ClusterRole");
+                assert.deepEqual(clusterRoles.map((c) => c.metadata.name), stack === "prod" ? ["nsip-prod-cluster-autoscaler"] : []);
+                for (const rule of clusterRoles.flatMap((c) => c.rules)) assert.ok(!rule.resources.includes("secrets"));
+                assert.deepEqual(manifestsOf(r, "ClusterRoleBinding").flatMap((b) => b.subjects.map((s: Manifest) => `${s.namespace}/${s.name}`)), stack === "prod" ? ["nsip/cluster-autoscaler"] : []);
             });
 
             it("requests and limits for cpu, memory and ephemeral storage on every container", async () => {
@@ -202,7 +208,7 @@ describe("the eight services", function () {
         it("a PodDisruptionBudget with unhealthyPodEvictionPolicy for every workload", async () => {
             const r = await renderToTemp("prod");
             const pdbs = manifestsOf(r, "PodDisruptionBudget");
-            assert.deepEqual(pdbs.map((p) => p.metadata.name).sort(), eight);
+            assert.deepEqual(pdbs.map((p) => p.metadata.name).sort(), [...eight, "cluster-autoscaler"].sort());
             for (const p of pdbs) assert.equal(p.spec.unhealthyPodEvictionPolicy, "AlwaysAllow");
         });
 

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { kubernetesProvider } from "./kubernetes-provider";
 import { K3sPki } from "./k3s-pki";
 import { clientCertKubeconfig } from "./kubeconfig";
-import { Cluster, EdgeExposure, ImageRegistry } from "./types";
+import { Cluster, ClusterReadiness, EdgeExposure, ImageRegistry } from "./types";
 
 export const DEFAULT_K3S_IMAGE = "rancher/k3s:v1.33.5-k3s1";
 export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
@@ -51,6 +51,8 @@ export class LocalCluster extends pulumi.ComponentResource implements Cluster {
     public readonly clusterName: pulumi.Output<string>;
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly provider: k8s.Provider;
+    /** The provider waits for the cluster itself; nothing further to wait for. */
+    public readonly readiness: ClusterReadiness = { pods: [], volumes: [] };
     public readonly registry: ImageRegistry;
     /** k3s's local-path provisioner is the default StorageClass. */
     public readonly storageClassName: undefined = undefined;

@@ -1,15 +1,26 @@
+import { CLUSTER_AUTOSCALER_PORT } from "./cluster-autoscaler";
 import { ports, ServiceName } from "./ports";
 
 /**
  * DESIGN.md's traffic table as data: the only flows the NetworkPolicies allow (plus DNS for every pod).
  * `migrations` is the schema-migration Job (api image), `backup` the PostgreSQL backup CronJob (prod on EKS),
- * `outside` the load balancer's clients, `kube-api` the Kubernetes API server, `s3` AWS S3 over HTTPS and
+ * `cluster-autoscaler` the node autoscaler (EKS), `outside` the load balancer's clients, `kube-api` the Kubernetes
+ * API server, `s3` AWS S3 over HTTPS, `aws-api` the regional AWS APIs (Auto Scaling, EC2, EKS) over HTTPS and
  * `pod-identity-agent` the node-local EKS Pod Identity credential endpoint.
  */
-export type Peer = ServiceName | "migrations" | "backup" | "outside" | "kube-api" | "s3" | "pod-identity-agent";
+export type Peer =
+    | ServiceName
+    | "migrations"
+    | "backup"
+    | "cluster-autoscaler"
+    | "outside"
+    | "kube-api"
+    | "s3"
+    | "aws-api"
+    | "pod-identity-agent";
 
 /** Pods that exist only on some stacks; their flows are left out where they don't, so no policy names them. */
-export type OptionalPeer = "backup";
+export type OptionalPeer = "backup" | "cluster-autoscaler";
 
 export interface Flow {
     from: Peer;
@@ -38,6 +49,10 @@ export const trafficTable: readonly Flow[] = [
     { from: "backup", to: "s3", ports: [443] },
     // The AWS CLI fetches the Pod Identity credentials over plain HTTP from the agent on its node.
     { from: "backup", to: "pod-identity-agent", ports: [80] },
+    { from: "cluster-autoscaler", to: "kube-api", ports: [443, 6443] },
+    { from: "cluster-autoscaler", to: "aws-api", ports: [443] },
+    { from: "cluster-autoscaler", to: "pod-identity-agent", ports: [80] },
+    { from: "prometheus", to: "cluster-autoscaler", ports: [CLUSTER_AUTOSCALER_PORT] },
 ];
 
 /** The table for a stack: flows of optional pods the stack does not run are dropped. */

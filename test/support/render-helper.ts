@@ -32,6 +32,8 @@ export interface RenderToTempOptions {
 export interface RenderedStack {
     dir: string;
     stdout: string;
+    /** The program's warnings (`warning: [runtime] ...`) among the rest. */
+    stderr: string;
     resources: ResourceRecord[];
     outputs: Record<string, OutputRecord>;
     /** Parsed manifests by file name (inside `<dir>/manifests`). */
@@ -100,10 +102,10 @@ export async function renderFresh(stack: string, options: RenderToTempOptions = 
     if (result.code !== 0) {
         throw new Error(`render of ${stack} exited ${result.code}:\n${result.stderr}`);
     }
-    return { dir, stdout: result.stdout, ...readRender(dir) };
+    return { dir, stdout: result.stdout, stderr: result.stderr, ...readRender(dir) };
 }
 
-export function readRender(dir: string): Omit<RenderedStack, "dir" | "stdout"> {
+export function readRender(dir: string): Omit<RenderedStack, "dir" | "stdout" | "stderr"> {
     const manifestsDir = path.join(dir, "manifests");
     const manifests: Record<string, Record<string, unknown>> = {};
     for (const file of fs.readdirSync(manifestsDir).sort()) {
