@@ -85,6 +85,18 @@ describe("cluster: local (k3s + registry in Docker)", () => {
         assert.ok(k3s.inputs.wait === true && k3s.inputs.healthcheck.tests.join(" ").includes("/readyz"), "up waits for the API server");
     });
 
+    it("relaxes the kubelet's disk-pressure eviction to 1% free, as k3d's FAQ advises for nearly full Docker disks", () => {
+        const command: string[] = k3s.inputs.command;
+        const kubeletArgs = command.filter((c) => c.startsWith("--kubelet-arg=")).map((c) => c.slice("--kubelet-arg=".length));
+        const thresholds = (flag: string, separator: string) => {
+            const value = kubeletArgs.find((a) => a.startsWith(`${flag}=`));
+            assert.ok(value, `${flag} is passed to the kubelet`);
+            return Object.fromEntries(value.slice(flag.length + 1).split(",").map((t) => t.split(separator)));
+        };
+        assert.deepStrictEqual(thresholds("eviction-hard", "<"), { "imagefs.available": "1%", "nodefs.available": "1%" });
+        assert.deepStrictEqual(thresholds("eviction-minimum-reclaim", "="), { "imagefs.available": "1%", "nodefs.available": "1%" });
+    });
+
     it("uploads registries.yaml mirroring localhost:<registryPort> to the registry container over the network", () => {
         const upload = k3s.inputs.uploads.find((u: any) => u.file === "/etc/rancher/k3s/registries.yaml");
         const config = parse(upload.content);

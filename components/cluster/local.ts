@@ -15,6 +15,16 @@ const REGISTRY_CONTAINER_PORT = 5000;
 const K3S_API_PORT = 6443;
 const LOOPBACK = "127.0.0.1";
 
+/**
+ * Kubelet hard-eviction thresholds relaxed to 1% free, as k3d's FAQ advises ("Pods evicted due to
+ * NodeHasDiskPressure", k3d-io/k3d#133): the node's filesystems are the Docker engine's disk, which on Docker
+ * Desktop is a VM image that is often nearly full, and the default 10%/15% would evict every pod.
+ */
+export const K3S_KUBELET_EVICTION_ARGS = [
+    "--kubelet-arg=eviction-hard=imagefs.available<1%,nodefs.available<1%",
+    "--kubelet-arg=eviction-minimum-reclaim=imagefs.available=1%,nodefs.available=1%",
+] as const;
+
 export interface LocalClusterArgs {
     /** Prefix of the Docker network, container and volume names, e.g. `nsip-dev`; one local cluster per prefix. */
     clusterName: string;
@@ -110,6 +120,7 @@ export class LocalCluster extends pulumi.ComponentResource implements Cluster {
                     // The program ships its own nginx edge; ServiceLB stays on to publish it.
                     "--disable=traefik",
                     `--node-name=${prefix}-k3s`,
+                    ...K3S_KUBELET_EVICTION_ARGS,
                 ],
                 // k3s in Docker runs containerd, kubelet and iptables/cgroup management inside the container, which needs
                 // a privileged container (as in k3s's own docker-compose.yml). Dev only: published on loopback alone.
