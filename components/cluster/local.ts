@@ -42,6 +42,25 @@ export interface LocalClusterArgs {
     registryImage?: string;
 }
 
+export const K3S_ENTRYPOINT_PATH = "/bin/nsip-k3s-entrypoint.sh";
+/**
+ * Runs under docker-init, so k3s is not PID 1 and skips its own cgroup v2 evacuation: move every process out of
+ * the root cgroup and delegate all controllers to the children (the fix of moby's hack/dind and k3d's
+ * cgroupv2 entrypoint), then exec k3s with the container's command. A no-op on cgroup v1.
+ * CGROUP_ROOT and K3S_BINARY exist for the test, which runs it on a fake hierarchy.
+ */
+export const K3S_ENTRYPOINT_SCRIPT = `#!/bin/sh
+set -eu
+root="\${CGROUP_ROOT:-/sys/fs/cgroup}"
+if [ -f "$root/cgroup.controllers" ]; then
+  mkdir -p "$root/init"
+  # One pid per write: cgroupfs accepts a single pid per write(2). Pids that exit meanwhile are fine to miss.
+  xargs -rn1 <"$root/cgroup.procs" >"$root/init/cgroup.procs" || :
+  sed -e 's/ / +/g' -e 's/^/+/' <"$root/cgroup.controllers" >"$root/cgroup.subtree_control"
+fi
+exec "\${K3S_BINARY:-/bin/k3s}" "$@"
+`;
+
 /** The containerd mirror that lets k3s pull `localhost:<port>/...` (what we push) from the registry container. */
 export function k3sRegistriesYaml(registryPort: number, registryHost: string): string {
     return [
@@ -108,6 +127,7 @@ export class LocalCluster extends pulumi.ComponentResource implements Cluster {
         const k3sImage = new docker.RemoteImage(`${name}-k3s`, { name: args.k3sImage ?? DEFAULT_K3S_IMAGE, keepLocally: true }, { parent: this });
         const k3sData = new docker.Volume(`${name}-k3s-data`, { name: `${prefix}-k3s-data` }, { parent: this });
         const registriesYaml = { file: "/etc/rancher/k3s/registries.yaml", content: k3sRegistriesYaml(args.registryPort, registryHost), permissions: "0644" };
+        const entrypoint = { file: K3S_ENTRYPOINT_PATH, content: K3S_ENTRYPOINT_SCRIPT, executable: true };
         this.k3sContainer = new docker.Container(
             `${name}-k3s`,
             {
@@ -125,6 +145,14 @@ export class LocalCluster extends pulumi.ComponentResource implements Cluster {
                 // k3s in Docker runs containerd, kubelet and iptables/cgroup management inside the container, which needs
                 // a privileged container (as in k3s's own docker-compose.yml). Dev only: published on loopback alone.
                 privileged: true,
+                // Pinned rather than left to daemon.json, as k3d pins them. A privileged container fails to start when
+                // the daemon has `userns-remap` on, unless it opts out of the remapped namespace.
+                usernsMode: "host",
+                // docker-init is PID 1 and reaps zombies, as in k3d. `init: false` could not keep k3s PID 1 anyway: the
+                // provider drops a false value and the daemon's default applies. k3s evacuates the cgroup v2 root only
+                // as PID 1 (k3s-io/k3s#4086), so, like k3d's entrypoint fix, our entrypoint does it before exec'ing k3s.
+                init: true,
+                entrypoints: [K3S_ENTRYPOINT_PATH],
                 tmpfs: { "/run": "", "/var/run": "" },
                 ulimits: [
                     { name: "nproc", soft: 65535, hard: 65535 },
@@ -138,7 +166,7 @@ export class LocalCluster extends pulumi.ComponentResource implements Cluster {
                 ],
                 volumes: [{ volumeName: k3sData.name, containerPath: "/var/lib/rancher/k3s" }],
                 // Uploaded after create and before first start, so k3s adopts our CAs instead of generating its own.
-                uploads: pki.files.apply((files) => [registriesYaml, ...files]),
+                uploads: pki.files.apply((files) => [entrypoint, registriesYaml, ...files]),
                 // `pulumi up` returns from this container only once the API server answers, so the provider can connect.
                 healthcheck: {
                     tests: ["CMD", "k3s", "kubectl", "get", "--raw=/readyz"],
