@@ -1,10 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as path from "path";
 import { ClusterArgs, createCluster, findRetainedData, RetainedData } from "./components/cluster";
 import { eksServiceCidr, kubernetesServiceIp } from "./components/cluster/cidr";
 import { AppImages, AppName, appNames, resolveBuildContext } from "./components/images";
+import { imagePlatform } from "./components/images/engine-platform";
 import type { ImageRegistry } from "./components/cluster/types";
 import { Platform } from "./components/platform";
 import { Services } from "./components/services";
@@ -32,6 +34,9 @@ export = async function nsip(): Promise<StackOutputs> {
             ? await findRetainedData({ clusterName: config.cluster.name, repositoryNames: appNames.map((app) => `${REPOSITORY_PREFIX}/${app}`) }, providers.aws)
             : undefined;
     const cluster = createCluster("nsip", clusterArgs(config, retained), { providers });
+    // The offline render (mocks) has no Docker engine to ask; it renders the EKS default.
+    const offline = pulumi.runtime.getMonitor() instanceof MockMonitor;
+    const buildPlatform = await imagePlatform(config.images.platform, config.cluster.provider, offline ? async () => "linux/amd64" : undefined);
 
     const imageDigests: Record<AppName, pulumi.Output<string>> = prebuilt
         ? { api: pulumi.output(prebuilt.api), frontend: pulumi.output(prebuilt.frontend), analyzer: pulumi.output(prebuilt.analyzer) }
@@ -40,7 +45,7 @@ export = async function nsip(): Promise<StackOutputs> {
               {
                   contexts: buildContexts,
                   registry: registryFor(cluster.registry),
-                  platform: config.images.platform,
+                  platform: buildPlatform,
                   registryCache: config.images.registryCache,
                   labels: { version: config.images.version, source: config.images.sourceRepository },
               },

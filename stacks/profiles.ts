@@ -17,7 +17,7 @@ export function profileDefaults(env: Environment): Defaults {
     const pick = <T>(dev: T, prod: T): T => (env === "prod" ? prod : dev);
     return {
         namespace: "nsip",
-        images: { platform: "linux/amd64", version: "0.1.0", registryCache: pick(false, true) },
+        images: { version: "0.1.0", registryCache: pick(false, true) },
         hardening: {
             podSecurityLevel: pick("baseline", "restricted"),
             podDisruptionBudgets: pick(false, true),

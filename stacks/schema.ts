@@ -222,7 +222,8 @@ export const hardeningSchema = z.strictObject({
 });
 
 const imagesSchema = z.strictObject({
-    platform: oneOf(["linux/amd64", "linux/arm64"]),
+    /** Unset: the Docker engine's own platform on the local cluster, linux/amd64 elsewhere (components/images/engine-platform.ts). */
+    platform: oneOf(["linux/amd64", "linux/arm64"]).optional(),
     /** Version label baked into the images (OCI `version`) and the `app.kubernetes.io/version` label; the tag itself is the content hash. */
     version: checked("labelValue", v.labelValue),
     registryCache: flag,

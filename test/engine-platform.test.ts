@@ -1,0 +1,64 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import { dockerEnginePlatform, engineEndpoint, imagePlatform } from "../components/images/engine-platform";
+
+/** A stand-in Docker engine answering GET /version on a unix socket, as dockerd does. */
+async function fakeEngine(version: Record<string, string>): Promise<{ dockerHost: string; close: () => Promise<void> }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-"));
+    const socketPath = path.join(dir, "docker.sock");
+    const server = http.createServer((request, response) => {
+        if (request.url !== "/version") return void response.writeHead(404).end();
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(version));
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    return {
+        dockerHost: `unix://${socketPath}`,
+        close: () => new Promise<void>((resolve) => server.close(() => (fs.rmSync(dir, { recursive: true, force: true }), resolve()))),
+    };
+}
+
+describe("images: build platform", () => {
+    it("asks the engine behind DOCKER_HOST for its Os/Arch", async () => {
+        for (const arch of ["arm64", "amd64"]) {
+            const engine = await fakeEngine({ Os: "linux", Arch: arch, Version: "28.5.1" });
+            try {
+                assert.strictEqual(await dockerEnginePlatform(engine.dockerHost), `linux/${arch}`);
+            } finally {
+                await engine.close();
+            }
+        }
+    });
+
+    it("refuses an engine platform the images are not built for, naming the key to set", async () => {
+        const engine = await fakeEngine({ Os: "linux", Arch: "s390x" });
+        try {
+            await assert.rejects(dockerEnginePlatform(engine.dockerHost), /runs linux\/s390x.*set nsip:images\.platform/);
+        } finally {
+            await engine.close();
+        }
+    });
+
+    it("says which engine it could not reach and which key skips the question", async () => {
+        const missing = `unix://${path.join(os.tmpdir(), "no-such-engine", "docker.sock")}`;
+        await assert.rejects(dockerEnginePlatform(missing), (e: Error) => e.message.includes(missing) && e.message.includes("nsip:images.platform"));
+        assert.throws(() => engineEndpoint("ssh://me@build-box"), /ssh: is not a socket or plain TCP.*nsip:images\.platform/);
+    });
+
+    it("maps DOCKER_HOST forms to sockets: unix, Windows named pipe, plain tcp", () => {
+        assert.deepStrictEqual(engineEndpoint("unix:///Users/me/.colima/default/docker.sock"), { socketPath: "/Users/me/.colima/default/docker.sock" });
+        assert.deepStrictEqual(engineEndpoint("npipe:////./pipe/docker_engine"), { socketPath: "\\\\.\\pipe\\docker_engine" });
+        assert.deepStrictEqual(engineEndpoint("tcp://127.0.0.1:2375"), { host: "127.0.0.1", port: 2375 });
+    });
+
+    it("defaults to the engine's platform on the local cluster only; a set nsip:images.platform always wins", async () => {
+        const arm = async () => "linux/arm64" as const;
+        const unreachable = async (): Promise<never> => assert.fail("the engine is asked only for the local cluster without a set platform");
+        assert.strictEqual(await imagePlatform(undefined, "local", arm), "linux/arm64");
+        assert.strictEqual(await imagePlatform("linux/amd64", "local", unreachable), "linux/amd64");
+        assert.strictEqual(await imagePlatform(undefined, "eks", unreachable), "linux/amd64");
+        assert.strictEqual(await imagePlatform(undefined, "existing", unreachable), "linux/amd64");
+    });
+});
