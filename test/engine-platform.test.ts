@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { dockerEnginePlatform, engineEndpoint, imagePlatform } from "../components/images/engine-platform";
+import { engineEndpoint } from "../components/docker-engine";
+import { dockerEnginePlatform, imagePlatform } from "../components/images/engine-platform";
 
 /** A stand-in Docker engine answering GET /version on a unix socket, as dockerd does. */
 async function fakeEngine(version: Record<string, string>): Promise<{ dockerHost: string; close: () => Promise<void> }> {
@@ -44,7 +45,7 @@ describe("images: build platform", () => {
     it("says which engine it could not reach and which key skips the question", async () => {
         const missing = `unix://${path.join(os.tmpdir(), "no-such-engine", "docker.sock")}`;
         await assert.rejects(dockerEnginePlatform(missing), (e: Error) => e.message.includes(missing) && e.message.includes("nsip:images.platform"));
-        assert.throws(() => engineEndpoint("ssh://me@build-box"), /ssh: is not a socket or plain TCP.*nsip:images\.platform/);
+        await assert.rejects(dockerEnginePlatform("ssh://me@build-box"), /ssh:\/\/me@build-box.*ssh: is not a socket or plain TCP.*nsip:images\.platform/);
     });
 
     it("maps DOCKER_HOST forms to sockets: unix, Windows named pipe, plain tcp", () => {

@@ -1,28 +1,10 @@
-import * as http from "http";
+import { DEFAULT_DOCKER_HOST, dockerEngineGet } from "../docker-engine";
 
 /** The platforms `nsip:images.platform` accepts (stacks/schema.ts). */
 export const IMAGE_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
 export type ImagePlatform = (typeof IMAGE_PLATFORMS)[number];
 
-const DEFAULT_DOCKER_HOST = process.platform === "win32" ? "npipe:////./pipe/docker_engine" : "unix:///var/run/docker.sock";
 const HINT = "set nsip:images.platform (linux/amd64 or linux/arm64) to skip the question";
-
-/** How node's http reaches the engine for a DOCKER_HOST value, or why it cannot. */
-export function engineEndpoint(dockerHost: string): { socketPath: string } | { host: string; port: number } {
-    // npipe:////./pipe/docker_engine -> \\.\pipe\docker_engine (read as text: a URL would drop the "/./").
-    if (dockerHost.startsWith("npipe:")) return { socketPath: dockerHost.slice("npipe:".length).replace(/^\/+/, "\\\\").replace(/\//g, "\\") };
-    const url = new URL(dockerHost);
-    switch (url.protocol) {
-        case "unix:":
-            return { socketPath: url.pathname };
-        case "tcp:":
-        case "http:":
-            if (process.env.DOCKER_TLS_VERIFY) throw new Error(`the Docker engine at ${dockerHost} needs TLS client certificates; ${HINT}`);
-            return { host: url.hostname, port: Number(url.port || 2375) };
-        default:
-            throw new Error(`cannot ask the Docker engine at ${dockerHost} (${url.protocol} is not a socket or plain TCP); ${HINT}`);
-    }
-}
 
 /**
  * The Docker engine's own platform (GET /version: Os/Arch), i.e. the platform a k3s node container on that engine
@@ -30,17 +12,7 @@ export function engineEndpoint(dockerHost: string): { socketPath: string } | { h
  * Docker provider does (tools/dev-up.sh exports it from the docker CLI's context).
  */
 export async function dockerEnginePlatform(dockerHost = process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST): Promise<ImagePlatform> {
-    const endpoint = engineEndpoint(dockerHost);
-    const body = await new Promise<string>((resolve, reject) => {
-        const request = http.get({ ...endpoint, path: "/version", timeout: 10_000 }, (response) => {
-            let text = "";
-            response.setEncoding("utf8");
-            response.on("data", (chunk: string) => (text += chunk));
-            response.on("end", () => (response.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${response.statusCode}`))));
-        });
-        request.on("timeout", () => request.destroy(new Error("no answer in 10 s")));
-        request.on("error", reject);
-    }).catch((error: Error) => {
+    const body = await dockerEngineGet(dockerHost, "/version").catch((error: Error) => {
         throw new Error(`cannot ask the Docker engine at ${dockerHost} for its platform (${error.message}); start Docker or ${HINT}`);
     });
     const { Os, Arch } = JSON.parse(body) as { Os?: string; Arch?: string };
