@@ -5,6 +5,7 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as path from "path";
 import { ClusterArgs, createCluster, findRetainedData, RetainedData } from "./components/cluster";
 import { eksServiceCidr, kubernetesServiceIp } from "./components/cluster/cidr";
+import { engineOnThisMachine, localClusterPorts, takenPorts } from "./components/cluster/local-ports";
 import { AppImages, AppName, appNames, resolveBuildContext } from "./components/images";
 import { imagePlatform } from "./components/images/engine-platform";
 import type { ImageRegistry } from "./components/cluster/types";
@@ -14,7 +15,7 @@ import { CLUSTER_AUTOSCALER_NAME } from "./components/services/cluster-autoscale
 import { ClusterAutoscalerIdentity } from "./components/cluster/autoscaler-identity";
 import { BACKUP_NAME } from "./components/services/postgres/backup";
 import { PostgresBackupStorage } from "./components/services/postgres/backup-storage";
-import { loadStackConfig } from "./stacks/load";
+import { loadStackConfig, NsipConfigError } from "./stacks/load";
 import type { StackOutputs } from "./stacks/outputs";
 import type { NsipConfig } from "./stacks/schema";
 
@@ -25,6 +26,14 @@ export = async function nsip(): Promise<StackOutputs> {
     const prebuilt = config.images.prebuilt;
     const buildContexts = prebuilt ? [] : appNames.map((name) => resolveBuildContext(path.join(__dirname, "apps"), name));
 
+    // The offline render (mocks) has no Docker engine to ask.
+    const offline = pulumi.runtime.getMonitor() instanceof MockMonitor;
+    // A taken laptop port would fail the up half-way, after the network and the registry exist; refuse it first.
+    if (config.cluster.provider === "local" && !pulumi.runtime.isDryRun() && !offline && engineOnThisMachine()) {
+        const taken = await takenPorts(localClusterPorts(config.cluster));
+        if (taken.length > 0) throw new NsipConfigError(taken);
+    }
+
     const stack = pulumi.getStack();
     const instance = `nsip-${stack}`;
     const providers = cloudProviders(config);
@@ -34,8 +43,7 @@ export = async function nsip(): Promise<StackOutputs> {
             ? await findRetainedData({ clusterName: config.cluster.name, repositoryNames: appNames.map((app) => `${REPOSITORY_PREFIX}/${app}`) }, providers.aws)
             : undefined;
     const cluster = createCluster("nsip", clusterArgs(config, retained), { providers });
-    // The offline render (mocks) has no Docker engine to ask; it renders the EKS default.
-    const offline = pulumi.runtime.getMonitor() instanceof MockMonitor;
+    // Offline, the render shows the EKS default platform.
     const buildPlatform = await imagePlatform(config.images.platform, config.cluster.provider, offline ? async () => "linux/amd64" : undefined);
 
     const imageDigests: Record<AppName, pulumi.Output<string>> = prebuilt

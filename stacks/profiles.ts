@@ -87,7 +87,9 @@ export function clusterDefaults(env: Environment, stack: string, provider: Clust
                 nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50, amiType: "AL2023_x86_64_STANDARD" },
             };
         case "local":
-            return { provider: "local", name, apiPort: 6443, registryPort: 5001, edgePort: 8080 };
+            // Off the ports other local tools take by default: 6443/6444 (Docker Desktop's, Rancher Desktop's and k3s's
+            // Kubernetes), 5000/5001 (registries, macOS AirPlay), 8080 (dev servers); below the Linux ephemeral range.
+            return { provider: "local", name, apiPort: 26443, registryPort: 25000, edgePort: 28080 };
         case "existing":
             return { provider: "existing", name };
     }

@@ -279,12 +279,12 @@ describe("stack config", () => {
                 withOverrides("dev", {
                     "nsip:environment": "staging",
                     "nsip:backup": { enabled: true, schedule: "0 24 * * *" },
-                    "nsip:cluster": { provider: "local", apiPort: 5001 },
+                    "nsip:cluster": { provider: "local", apiPort: 25000 },
                 }),
             expect: [
                 "nsip:environment: expected \"dev\" or \"prod\", found \"staging\"",
                 "nsip:backup.schedule: a 5-field cron schedule (minute hour day-of-month month day-of-week) such as \"0 3 * * *\"; hour must be 0-23, found \"0 24 * * *\"",
-                "nsip:cluster.registryPort: a port no other local-cluster key uses, found 5001, already nsip:cluster.apiPort",
+                "nsip:cluster.registryPort: a port no other local-cluster key uses, found 25000, already nsip:cluster.apiPort",
                 "nsip:backup.enabled: backups are written to S3 and need an \"eks\" cluster, found \"local\"",
             ],
         },

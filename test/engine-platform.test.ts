@@ -1,30 +1,14 @@
 import * as assert from "assert";
-import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { engineEndpoint } from "../components/docker-engine";
 import { dockerEnginePlatform, imagePlatform } from "../components/images/engine-platform";
-
-/** A stand-in Docker engine answering GET /version on a unix socket, as dockerd does. */
-async function fakeEngine(version: Record<string, string>): Promise<{ dockerHost: string; close: () => Promise<void> }> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-"));
-    const socketPath = path.join(dir, "docker.sock");
-    const server = http.createServer((request, response) => {
-        if (request.url !== "/version") return void response.writeHead(404).end();
-        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(version));
-    });
-    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-    return {
-        dockerHost: `unix://${socketPath}`,
-        close: () => new Promise<void>((resolve) => server.close(() => (fs.rmSync(dir, { recursive: true, force: true }), resolve()))),
-    };
-}
+import { fakeDockerEngine } from "./support/fake-docker-engine";
 
 describe("images: build platform", () => {
     it("asks the engine behind DOCKER_HOST for its Os/Arch", async () => {
         for (const arch of ["arm64", "amd64"]) {
-            const engine = await fakeEngine({ Os: "linux", Arch: arch, Version: "28.5.1" });
+            const engine = await fakeDockerEngine((url) => (url.pathname === "/version" ? { Os: "linux", Arch: arch, Version: "28.5.1" } : undefined));
             try {
                 assert.strictEqual(await dockerEnginePlatform(engine.dockerHost), `linux/${arch}`);
             } finally {
@@ -34,7 +18,7 @@ describe("images: build platform", () => {
     });
 
     it("refuses an engine platform the images are not built for, naming the key to set", async () => {
-        const engine = await fakeEngine({ Os: "linux", Arch: "s390x" });
+        const engine = await fakeDockerEngine((url) => (url.pathname === "/version" ? { Os: "linux", Arch: "s390x" } : undefined));
         try {
             await assert.rejects(dockerEnginePlatform(engine.dockerHost), /runs linux\/s390x.*set nsip:images\.platform/);
         } finally {

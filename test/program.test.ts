@@ -97,7 +97,7 @@ describe("the program graph", function () {
             for (const c of containers) {
                 for (const port of (c.inputs.ports as { ip?: string }[]) ?? []) assert.equal(port.ip, "127.0.0.1", c.name);
             }
-            assert.equal(r.outputs.publicUrl.value, "http://127.0.0.1:8080");
+            assert.equal(r.outputs.publicUrl.value, "http://127.0.0.1:28080");
             const dockerProviders = resourcesOfType(r, "pulumi:providers:docker").map((p) => p.urn);
             for (const res of r.resources.filter((x) => x.custom && x.type.startsWith("docker:"))) {
                 assert.ok(res.provider && dockerProviders.includes(res.provider), `${res.type} ${res.name} uses an explicit docker provider`);

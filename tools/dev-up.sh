@@ -34,6 +34,6 @@ fi
 
 echo
 echo "dev stack is up:"
-echo "  app      $(pulumi stack output publicUrl --stack dev 2>/dev/null || echo 'http://127.0.0.1:8080')"
-echo "  grafana  $(pulumi stack output grafanaUrl --stack dev 2>/dev/null || echo 'http://127.0.0.1:8080/grafana/')" \
+echo "  app      $(pulumi stack output publicUrl --stack dev 2>/dev/null || echo 'http://127.0.0.1:28080')"
+echo "  grafana  $(pulumi stack output grafanaUrl --stack dev 2>/dev/null || echo 'http://127.0.0.1:28080/grafana/')" \
   "(admin; password: pulumi stack output grafanaAdminPassword --show-secrets --stack dev)"

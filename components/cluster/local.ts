@@ -61,6 +61,10 @@ fi
 exec "\${K3S_BINARY:-/bin/k3s}" "$@"
 `;
 
+/** Container names, one local cluster per prefix; the port check (local-ports.ts) recognises its own containers by them. */
+export const k3sContainerName = (prefix: string) => `${prefix}-k3s`;
+export const registryContainerName = (prefix: string) => `${prefix}-registry`;
+
 /** The containerd mirror that lets k3s pull `localhost:<port>/...` (what we push) from the registry container. */
 export function k3sRegistriesYaml(registryPort: number, registryHost: string): string {
     return [
@@ -92,7 +96,7 @@ export class LocalCluster extends pulumi.ComponentResource implements Cluster {
     constructor(name: string, args: LocalClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nsip:cluster:LocalCluster", name, {}, opts);
         const prefix = args.clusterName;
-        const registryHost = `${prefix}-registry`;
+        const registryHost = registryContainerName(prefix);
 
         const network = new docker.Network(`${name}-net`, { name: prefix, driver: "bridge" }, { parent: this });
 
@@ -131,8 +135,8 @@ export class LocalCluster extends pulumi.ComponentResource implements Cluster {
         this.k3sContainer = new docker.Container(
             `${name}-k3s`,
             {
-                name: `${prefix}-k3s`,
-                hostname: `${prefix}-k3s`,
+                name: k3sContainerName(prefix),
+                hostname: k3sContainerName(prefix),
                 image: k3sImage.imageId,
                 command: [
                     "server",
