@@ -11,7 +11,16 @@ PULUMI_IMAGE="pulumi/pulumi-nodejs:3.276.0"
 
 fail() { echo "dev-up: $*" >&2; exit 1; }
 command -v docker >/dev/null || fail "Docker is required (docker CLI not found)."
-docker info >/dev/null 2>&1 || fail "the Docker engine is not reachable: start Docker Desktop or dockerd."
+
+# The Docker provider and the program read DOCKER_HOST or the default socket, never the docker CLI's context. On
+# Colima, rootless Docker or Docker Desktop without /var/run/docker.sock only the context knows the engine, so
+# every client is pointed at the context's endpoint, and the check below goes through that same endpoint.
+if [ -z "${DOCKER_HOST:-}" ]; then
+  DOCKER_HOST="$(docker context inspect --format '{{.Endpoints.docker.Host}}')" ||
+    fail "cannot read the docker CLI context's endpoint (docker context inspect); set DOCKER_HOST."
+  export DOCKER_HOST
+fi
+docker info >/dev/null 2>&1 || fail "the Docker engine at $DOCKER_HOST is not reachable: start Docker Desktop, Colima or dockerd, or set DOCKER_HOST."
 
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
 # Dev secrets (generated passwords) are encrypted with this passphrase; empty is allowed for a laptop stack.
