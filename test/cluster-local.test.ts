@@ -3,6 +3,7 @@ import { execFileSync } from "child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
+import { createHash } from "crypto";
 import { parse } from "yaml";
 import { K3S_CERTIFICATE_AUTHORITIES, K3S_TLS_DIR } from "../components/cluster/k3s-pki";
 import { K3S_ENTRYPOINT_PATH, K3S_ENTRYPOINT_SCRIPT, LOCAL_EDGE_SERVICE_PORT, LocalCluster, LocalClusterArgs } from "../components/cluster/local";
@@ -83,6 +84,21 @@ describe("cluster: local (k3s + registry in Docker)", () => {
         assert.deepStrictEqual(k3s.inputs.volumes, [{ volumeName: volume.inputs.name, containerPath: "/var/lib/rancher/k3s" }]);
         assert.strictEqual(registry.inputs.privileged, undefined, "the registry is not privileged");
         assert.deepStrictEqual(registry.inputs.volumes, [{ volumeName: "nsip-dev-registry-data", containerPath: "/var/lib/registry" }]);
+    });
+
+    it("names the k3s data volume after the CAs, so regenerated CAs get a fresh volume and a replaced container", () => {
+        const volume = recorder.one(T.volume, "dev-k3s-data");
+        const pems = [
+            ...K3S_CERTIFICATE_AUTHORITIES.map((ca) => recorder.one(T.selfSignedCert, `dev-pki-${ca.replace("/", "-")}`).outputs.certPem),
+            recorder.one(T.privateKey, "dev-pki-service").outputs.publicKeyPem,
+        ];
+        assert.ok(pems.every((pem) => typeof pem === "string" && pem.startsWith("-----BEGIN ")));
+        const fingerprint = createHash("sha256").update(pems.join("\n")).digest("hex").slice(0, 12);
+        assert.strictEqual(volume.inputs.name, `nsip-dev-k3s-data-${fingerprint}`);
+        assert.deepStrictEqual(k3s.inputs.volumes, [{ volumeName: volume.inputs.name, containerPath: "/var/lib/rancher/k3s" }]);
+        assert.ok(recorder.upstream(volume).has(recorder.one(T.selfSignedCert, "dev-pki-server-ca").urn), "the volume waits on the CAs it is named after");
+        assert.strictEqual(k3s.deleteBeforeReplace, true, "the fixed container name is freed before its replacement is created");
+        assert.strictEqual(registry.deleteBeforeReplace, undefined);
     });
 
     it("starts the k3s server with 127.0.0.1 in the certificate, traefik off and ServiceLB kept", () => {

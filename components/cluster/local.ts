@@ -129,7 +129,13 @@ export class LocalCluster extends pulumi.ComponentResource implements Cluster {
         // --- k3s server ---
         const pki = new K3sPki(`${name}-pki`, { parent: this });
         const k3sImage = new docker.RemoteImage(`${name}-k3s`, { name: args.k3sImage ?? DEFAULT_K3S_IMAGE, keepLocally: true }, { parent: this });
-        const k3sData = new docker.Volume(`${name}-k3s-data`, { name: `${prefix}-k3s-data` }, { parent: this });
+        // Named after the CAs: k3s keeps the serving and client certificates it signed in this volume, so new CAs need
+        // a new volume. A new name makes Pulumi create it, replace the container onto it, then delete the old one.
+        const k3sData = new docker.Volume(
+            `${name}-k3s-data`,
+            { name: pki.authorityFingerprint.apply((fingerprint) => `${prefix}-k3s-data-${fingerprint}`) },
+            { parent: this },
+        );
         const registriesYaml = { file: "/etc/rancher/k3s/registries.yaml", content: k3sRegistriesYaml(args.registryPort, registryHost), permissions: "0644" };
         const entrypoint = { file: K3S_ENTRYPOINT_PATH, content: K3S_ENTRYPOINT_SCRIPT, executable: true };
         this.k3sContainer = new docker.Container(
@@ -182,7 +188,8 @@ export class LocalCluster extends pulumi.ComponentResource implements Cluster {
                 wait: true,
                 waitTimeout: 300,
             },
-            { parent: this },
+            // The container's name is fixed, so a replacement (new CAs, ports, image) must remove the old one first.
+            { parent: this, deleteBeforeReplace: true },
         );
 
         this.clusterName = pulumi.output(prefix);

@@ -18,6 +18,8 @@ export interface ResourceRecord {
     retainOnDelete: boolean;
     /** The `import` option: the id of an existing cloud resource this one adopts (absent when it creates). */
     importId?: string;
+    /** The `deleteBeforeReplace` option, present only when set. */
+    deleteBeforeReplace?: true;
     /** URNs this resource waits on: dependsOn plus the resources behind its Output inputs, components expanded. */
     dependencies: string[];
     inputs: JsonObject;
@@ -121,6 +123,7 @@ export class Recorder {
             protect: request.getProtect() ?? false,
             retainOnDelete: request.getRetainondelete() ?? false,
             ...(request.getImportid() ? { importId: request.getImportid() } : {}),
+            ...(request.getDeletebeforereplace() ? { deleteBeforeReplace: true as const } : {}),
             dependencies: [...new Set(request.getDependenciesList())].sort(compare),
             inputs: decodeWireValue(wireInputs, this.decodeOptions) as JsonObject,
         });
