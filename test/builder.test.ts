@@ -1,10 +1,13 @@
 import { strict as assert } from "assert";
+import * as k8s from "@pulumi/kubernetes";
 import { ports } from "../components/services/ports";
 import { trafficFor, trafficTable } from "../components/services/traffic";
 import { platformLabels, recommendedLabels, selectorLabels } from "../components/workload/labels";
 import { allowDnsSpec, defaultDenySpec, POD_IDENTITY_AGENT_CIDR, workloadPolicySpec } from "../components/workload/network-policy";
+import { Workload, WorkloadSpec } from "../components/workload";
 import { batchPodSpec, PodContainer, PodInput, podSpec, PRE_STOP_SLEEP_SECONDS, TERMINATION_GRACE_SECONDS } from "../components/workload/pod";
 import type { Hardening } from "../stacks/schema";
+import { RecordedResource, ResourceRecorder, stopMocks } from "./support/pulumi-mocks";
 
 /**
  * The workload builder's pure parts, called directly: the pod builder, the NetworkPolicy builder, the labels
@@ -305,6 +308,132 @@ describe("workload builder, in process", () => {
                 rows(trafficFor({ backup: false })),
                 expected.filter((row) => !row.startsWith("backup ")),
             );
+        });
+    });
+
+    describe("Workload component, under mocks", () => {
+        after(stopMocks);
+
+        const peers = { pod: (peer: string) => ({ "app.kubernetes.io/name": peer }), kubeApiCidrs: ["0.0.0.0/0"] };
+        const apiSpec = (overrides: Partial<WorkloadSpec> = {}): WorkloadSpec => ({
+            name: "api",
+            component: "backend",
+            version: "0.1.0",
+            kind: "Deployment",
+            stateless: true,
+            replicas: 3,
+            runAsUser: 1000,
+            containers: [containerSpec() as WorkloadSpec["containers"][number]],
+            servicePorts: [{ name: "http", port: 80, targetPort: 3000 }],
+            podAnnotations: { "checksum/config": "abc" },
+            ...overrides,
+        });
+
+        async function build(spec: WorkloadSpec, hardening: Hardening, extra: (provider: k8s.Provider) => Partial<{ dependsOn: k8s.core.v1.ConfigMap[] }> = () => ({})) {
+            const recorder = await ResourceRecorder.start();
+            const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+            const { dependsOn } = extra(provider);
+            new Workload(spec.name, { spec: { ...spec, dependsOn }, namespace: "nsip", instance: "nsip-test", hardening, traffic: [{ from: "nginx", to: "api", ports: [3000] }], peers }, { provider });
+            await recorder.settle();
+            return recorder;
+        }
+        const labels = { ...recommendedLabels({ name: "api", component: "backend", instance: "nsip-test", version: "0.1.0" }) };
+        const selectorOf = { "app.kubernetes.io/name": "api", "app.kubernetes.io/instance": "nsip-test" };
+        const metadata = (name: string) => ({ name, namespace: "nsip", labels });
+
+        it("hardened Deployment under an autoscaler: no replica count, surge-only rollouts, a PDB and an HPA", async () => {
+            let waitFor: k8s.core.v1.ConfigMap | undefined;
+            const recorder = await build(apiSpec({ autoscaling: { minReplicas: 3, maxReplicas: 10, targetCpuUtilization: 70 } }), hardened, (provider) => {
+                waitFor = new k8s.core.v1.ConfigMap("migrations-done", { metadata: { name: "done" } }, { provider });
+                return { dependsOn: [waitFor] };
+            });
+            const component = recorder.one("nsip:workload:Workload", "api");
+            const children = recorder.resources.filter((r) => r.parent === component.urn);
+            assert.deepEqual(children.map((r) => r.type).sort(), [
+                "kubernetes:apps/v1:Deployment",
+                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+                "kubernetes:core/v1:Service",
+                "kubernetes:core/v1:ServiceAccount",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                "kubernetes:policy/v1:PodDisruptionBudget",
+            ]);
+            assert.deepEqual(children.map((r) => r.name).sort(), ["api-deployment", "api-hpa", "api-netpol", "api-pdb", "api-sa", "api-service"]);
+            for (const child of children) {
+                assert.deepEqual(child.inputs.metadata, metadata("api"), child.type);
+                assert.ok(child.provider?.endsWith("::k8s"), `${child.type} uses the explicit provider`);
+            }
+
+            assert.strictEqual(recorder.one("kubernetes:core/v1:ServiceAccount").inputs.automountServiceAccountToken, false);
+
+            const deployment: RecordedResource = recorder.one("kubernetes:apps/v1:Deployment");
+            assert.equal(deployment.name, "api-deployment");
+            const { template, ...rest } = deployment.inputs.spec;
+            assert.deepEqual(rest, {
+                revisionHistoryLimit: 5,
+                selector: { matchLabels: selectorOf },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+            });
+            assert.deepEqual(template.metadata, { labels, annotations: { "checksum/config": "abc" } });
+            assert.equal(template.spec.serviceAccountName, "api");
+            assert.ok(template.spec.topologySpreadConstraints, "the profile reaches the pod builder");
+            assert.ok(deployment.dependencies.some((urn) => urn.endsWith("::migrations-done")), "waits for what the spec names");
+
+            assert.deepEqual(recorder.one("kubernetes:core/v1:Service").inputs.spec, {
+                type: "ClusterIP",
+                selector: selectorOf,
+                ports: [{ name: "http", port: 80, targetPort: 3000, protocol: "TCP" }],
+            });
+            assert.deepEqual(recorder.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec, workloadPolicySpec("api", [{ from: "nginx", to: "api", ports: [3000] }], peers));
+            assert.deepEqual(recorder.one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec, {
+                maxUnavailable: 1,
+                selector: { matchLabels: selectorOf },
+                unhealthyPodEvictionPolicy: "AlwaysAllow",
+            });
+            assert.deepEqual(recorder.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs.spec, {
+                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "api" },
+                minReplicas: 3,
+                maxReplicas: 10,
+                metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+                behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+            });
+        });
+
+        it("relaxed Deployment: its own replica count, one pod down at a time, no PDB, no HPA", async () => {
+            const recorder = await build(apiSpec(), relaxed);
+            const spec = recorder.one("kubernetes:apps/v1:Deployment").inputs.spec;
+            assert.equal(spec.replicas, 3);
+            assert.deepEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } });
+            assert.equal(recorder.ofType("kubernetes:policy/v1:PodDisruptionBudget").length, 0);
+            assert.equal(recorder.ofType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length, 0);
+        });
+
+        it("StatefulSet with a volume: one ordered replica, a headless Service, a claim that is protected when data is", async () => {
+            const spec = apiSpec({ kind: "StatefulSet", stateless: false, persistentVolume: { size: "2Gi", storageClassName: "fast" }, serviceAccountToken: true });
+            const protectedRun = await build(spec, hardened);
+            const claim = protectedRun.one("kubernetes:core/v1:PersistentVolumeClaim");
+            assert.equal(claim.name, "api-data");
+            assert.deepEqual(claim.inputs.metadata, { ...metadata("api-data"), annotations: { "pulumi.com/skipAwait": "true" } });
+            assert.deepEqual(claim.inputs.spec, { accessModes: ["ReadWriteOnce"], storageClassName: "fast", resources: { requests: { storage: "2Gi" } } });
+            assert.deepEqual([claim.protect, claim.retainOnDelete], [true, true]);
+            assert.strictEqual(protectedRun.one("kubernetes:core/v1:ServiceAccount").inputs.automountServiceAccountToken, true);
+
+            const set = protectedRun.one("kubernetes:apps/v1:StatefulSet");
+            assert.equal(set.name, "api-statefulset");
+            const { template, ...rest } = set.inputs.spec;
+            assert.deepEqual(rest, {
+                replicas: 1,
+                serviceName: "api",
+                revisionHistoryLimit: 5,
+                podManagementPolicy: "OrderedReady",
+                selector: { matchLabels: selectorOf },
+                updateStrategy: { type: "RollingUpdate" },
+            });
+            assert.deepEqual(template.spec.volumes, [{ name: "data", persistentVolumeClaim: { claimName: "api-data" } }]);
+            assert.equal(protectedRun.one("kubernetes:core/v1:Service").inputs.spec.clusterIP, "None");
+
+            const relaxedRun = await build(spec, relaxed);
+            const unprotected = relaxedRun.one("kubernetes:core/v1:PersistentVolumeClaim");
+            assert.deepEqual([unprotected.protect, unprotected.retainOnDelete], [false, false]);
         });
     });
 });
