@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { clusterDefaults, profileDefaults } from "./profiles";
-import { ConfigIssue, prodFloorViolations } from "./prod-floor";
+import { prodFloorRules } from "./prod-floor";
+import { ConfigIssue, ConfigRule, crossFieldRules } from "./rules";
 import { configKeys, configSchema, Environment, NsipConfig } from "./schema";
 
 export const PROJECT = "nsip";
@@ -67,22 +68,63 @@ export function parseStackConfig(raw: Record<string, string>, opts: { stack: str
     );
 
     const parsed = configSchema.safeParse(merged);
-    if (!parsed.success) {
-        issues.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, merged)));
-        throw new NsipConfigError(issues);
-    }
-    if (parsed.data.cluster.provider !== "local" && parsed.data.edge.hostname === undefined) {
-        issues.push({ key: "nsip:edge.hostname", message: `required on an "${parsed.data.cluster.provider}" cluster: it makes the public and Grafana URLs` });
-    }
-    if (parsed.data.cluster.provider === "existing" && parsed.data.cluster.registry === undefined && parsed.data.images.prebuilt === undefined) {
-        issues.push({ key: "nsip:cluster.registry", message: "required on an \"existing\" cluster to push the images it builds; or set nsip:images.prebuilt to deploy images built elsewhere" });
-    }
-    if (parsed.data.backup.enabled && parsed.data.cluster.provider !== "eks") {
-        issues.push({ key: "nsip:backup.enabled", message: `backups are written to S3 and need an "eks" cluster, found "${parsed.data.cluster.provider}"; set it to false on this cluster` });
-    }
-    issues.push(...prodFloorViolations(parsed.data));
-    if (issues.length > 0) throw new NsipConfigError(issues);
-    return parsed.data;
+    const schemaIssues = parsed.success ? [] : parsed.error.issues;
+    issues.push(...schemaIssues.flatMap((issue) => describeIssue(issue, merged)));
+
+    // The rules run even when the schema rejected something: over a view of the config that lets
+    // them read every accepted value, and skips a rule at the first rejected value it reads.
+    const config = parsed.success ? parsed.data : acceptedValuesOnly<NsipConfig>(merged, schemaIssues);
+    issues.push(...runRules(crossFieldRules, config), ...runRules(prodFloorRules, config));
+
+    if (issues.length > 0) throw new NsipConfigError(dedupe(issues));
+    return parsed.data!;
+}
+
+/** Thrown by the view of a partly invalid config when a rule reads a value the schema rejected. */
+class RejectedValueRead extends Error {}
+
+function runRules(rules: readonly ConfigRule[], config: NsipConfig): ConfigIssue[] {
+    return rules.flatMap((r) => {
+        try {
+            return r.check(config);
+        } catch (error) {
+            if (error instanceof RejectedValueRead) return [];
+            throw error;
+        }
+    });
+}
+
+/**
+ * A read-only view of the merged config in which reading a value the schema rejected (or found
+ * missing) throws RejectedValueRead. Unknown keys reject no value: their siblings stay readable.
+ */
+function acceptedValuesOnly<T>(root: Record<string, unknown>, schemaIssues: readonly z.core.$ZodIssue[]): T {
+    const rejected = new Set(schemaIssues.filter((i) => i.code !== "unrecognized_keys").map((i) => JSON.stringify(i.path.map(String))));
+    const view = (node: unknown, path: string[]): unknown => {
+        if (typeof node !== "object" || node === null) return node;
+        return new Proxy(node, {
+            get(target, property, receiver) {
+                const value: unknown = Reflect.get(target, property, receiver);
+                if (typeof property !== "string" || typeof value === "function") return value;
+                const childPath = [...path, property];
+                if (rejected.has(JSON.stringify(childPath))) throw new RejectedValueRead();
+                return view(value, childPath);
+            },
+            set: () => false,
+        });
+    };
+    if (rejected.has("[]")) throw new Error("unreachable: the config root is always an object");
+    return view(root, []) as T;
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+    const seen = new Set<string>();
+    return issues.filter((i) => {
+        const line = `${i.key}: ${i.message}`;
+        if (seen.has(line)) return false;
+        seen.add(line);
+        return true;
+    });
 }
 
 function splitKey(fullKey: string): [string, string] {

@@ -1,190 +1,316 @@
 import { z } from "zod";
+import { MAX_AVAILABILITY_ZONES } from "../components/cluster/cidr";
+import * as v from "./values";
 
 /**
  * The one schema for everything the program reads from stack config (`nsip:*` keys).
  * Every object is strict: a typo is an unknown key, never a silently ignored setting.
- * Defaults are not here but in `profiles.ts`, dev and prod side by side.
+ * Every value is checked here as the tool that consumes it checks it (`values.ts`); rules that
+ * relate two values live in `rules.ts`, the prod floor in `prod-floor.ts`. Defaults are not here
+ * but in `profiles.ts`, dev and prod side by side.
+ *
+ * Each leaf carries `domain` metadata (`.meta({ domain })`): the kind of value it is, which the
+ * property-based test (test/config-property) uses to generate values from this schema's own domain.
  */
 
-const quantity = (what: string) =>
-    z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/, `a Kubernetes ${what} quantity such as "250m" or "512Mi"`);
-const cpu = quantity("CPU");
-const bytes = quantity("size");
-const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "an IPv4 CIDR such as 203.0.113.0/24");
-const port = z.number().int().min(1).max(65535);
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a DNS-1123 label (lowercase letters, digits, '-')");
-/**
- * An image pinned by digest, as `docker buildx imagetools inspect` prints it:
- * `[registry[:port]/]repository[:tag]@sha256:<64 hex>`. A tag alone can move; a digest cannot.
- */
-const imageByDigest = z
-    .string()
-    .regex(
-        /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/,
-        "an image reference by digest such as registry.example.com/nsip/api@sha256:<64 hex digits>",
-    );
-/** Kubernetes CronJob syntax: minute hour day-of-month month day-of-week. */
-const cronSchedule = z.string().regex(/^\s*[0-9A-Za-z*,/?-]+(\s+[0-9A-Za-z*,/?-]+){4}\s*$/, 'a 5-field cron schedule such as "0 3 * * *"');
+/** The kinds of string a leaf may hold; the property test has a generator for each. */
+export type StringDomain =
+    | "cpu"
+    | "memory"
+    | "ephemeralStorage"
+    | "volumeSize"
+    | "dnsLabel"
+    | "dnsSubdomain"
+    | "hostName"
+    | "labelValue"
+    | "vpcCidr"
+    | "publicAccessCidr"
+    | "cron"
+    | "nginxSize"
+    | "redisMemory"
+    | "registryServer"
+    | "repositoryPrefix"
+    | "corsOrigin"
+    | "httpUrl"
+    | "awsRegion"
+    | "acmArn"
+    | "iamArn"
+    | "instanceType"
+    | "kubernetesVersion"
+    | "imageByDigest"
+    | "grafanaUser"
+    | "text";
 
-const resourceAmounts = z.strictObject({ cpu, memory: bytes, ephemeralStorage: bytes });
+/** A string leaf checked by one function: one message per bad value, saying what was expected. */
+function checked(domain: StringDomain, check: v.Check<string>) {
+    return z
+        .string()
+        .superRefine((value, ctx) => {
+            const problem = check(value);
+            if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+        })
+        .meta({ domain });
+}
+
+/** An integer leaf with its accepted range in the message; the range is also the generator's domain. */
+export function integer(min: number, max: number, why = "") {
+    const message = `an integer from ${min} to ${max}${why}`;
+    return z
+        .number({ error: message })
+        .superRefine((value, ctx) => {
+            if (!Number.isInteger(value) || value < min || value > max) ctx.addIssue({ code: "custom", message });
+        })
+        .meta({ domain: "integer", min, max });
+}
+
+/** A list whose items must differ: AWS creates one access entry per principal, and a repeated CIDR or origin is a typo. */
+function distinctList<T extends z.ZodType>(item: T, what: string) {
+    return z.array(item, { error: `a list of ${what}` }).superRefine((items, ctx) => {
+        items.forEach((value, i) => {
+            const first = items.findIndex((other) => JSON.stringify(other) === JSON.stringify(value));
+            if (first < i) ctx.addIssue({ code: "custom", path: [i], message: `a value not already listed (it repeats [${first}])` });
+        });
+    });
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+    return z.enum(values, { error: `one of ${values.map((value) => JSON.stringify(value)).join(", ")}` });
+}
+
+const flag = z.boolean({ error: "true or false" });
+
+// ---------------------------------------------------------------------------------------------
+// Leaves
+
+const cpu = checked("cpu", v.cpuQuantity);
+const memory = checked("memory", v.memoryQuantity);
+const ephemeralStorage = checked("ephemeralStorage", v.ephemeralStorageQuantity);
+const volumeSize = checked("volumeSize", v.volumeSize);
+const dnsLabel = checked("dnsLabel", v.dnsLabel);
+/** Laptop ports of the local cluster: unprivileged, so rootless Docker can bind them too. */
+const localPort = integer(1024, 65535, " (an unprivileged port)");
+/** An image pinned by digest, as `docker buildx imagetools inspect` prints it. A tag alone can move; a digest cannot. */
+const imageByDigest = checked("imageByDigest", (text) =>
+    /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]{1,5})?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/.test(text)
+        ? undefined
+        : "an image reference by digest such as registry.example.com/nsip/api@sha256:<64 hex digits>",
+);
+/** The characters grafana.ini can hold unquoted (components/services/grafana/provisioning.ts). */
+const grafanaUser = checked("grafanaUser", (text) =>
+    /^[A-Za-z0-9._@-]{1,64}$/.test(text) ? undefined : "a Grafana login of 1 to 64 letters, digits, '.', '_', '@' or '-'",
+);
+
+// ---------------------------------------------------------------------------------------------
+// Services
+
+const resourceAmounts = z.strictObject({ cpu, memory, ephemeralStorage });
+/** Requests and limits; request <= limit is a rule (rules.ts), as the API server checks it per container. */
 export const resourcesSchema = z.strictObject({ requests: resourceAmounts, limits: resourceAmounts });
 
-const autoscaling = z
-    .strictObject({
-        minReplicas: z.number().int().min(1),
-        maxReplicas: z.number().int().min(1),
-        targetCpuUtilization: z.number().int().min(10).max(100),
-    })
-    .refine((a) => a.maxReplicas >= a.minReplicas, { message: "maxReplicas must be >= minReplicas", path: ["maxReplicas"] });
+/** Replicas: the HPA's maxReplicas shares the ceiling, so a service never scales past what its replicas may be set to. */
+const MAX_REPLICAS = 50;
+const replicas = integer(1, MAX_REPLICAS);
 
-const statelessService = z.strictObject({
-    replicas: z.number().int().min(1).max(50),
-    resources: resourcesSchema,
+const autoscaling = z.strictObject({
+    minReplicas: replicas,
+    maxReplicas: replicas,
+    targetCpuUtilization: integer(10, 100, " (percent of the CPU request)"),
 });
+
+const statelessService = z.strictObject({ replicas, resources: resourcesSchema });
 const autoscaledService = statelessService.extend({ autoscaling: autoscaling.optional() });
 const statefulService = z.strictObject({ resources: resourcesSchema });
+
+const servicesSchema = z.strictObject({
+    nginx: statelessService,
+    frontend: statelessService,
+    api: autoscaledService,
+    /** The analyzer's own config accepts 1-64 gunicorn workers (apps/analyzer/analyzer/config.py); more than 32 starve one pod. */
+    analyzer: autoscaledService.extend({ workers: integer(1, 32) }),
+    /** Grafana keeps users and sessions in its own database: one replica (see README). */
+    grafana: statefulService,
+    postgres: statefulService,
+    redis: statefulService,
+    prometheus: statefulService,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Clusters
+
+/** Managed node groups: at most 450 nodes each (EKS quota). */
+const nodeCount = integer(1, 450);
 
 const eksCluster = z.strictObject({
     provider: z.literal("eks"),
     name: dnsLabel,
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as eu-west-1"),
-    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, "a Kubernetes minor version such as 1.35"),
-    availabilityZones: z.number().int().min(2, "at least 2 availability zones").max(6),
-    vpcCidr: cidr,
-    natGateways: z.enum(["perAz", "single"]),
-    publicAccessCidrs: z.array(cidr).min(1, "at least one CIDR may reach the public API endpoint"),
+    region: checked("awsRegion", v.awsRegion),
+    kubernetesVersion: checked("kubernetesVersion", (text) => (/^1\.[1-9][0-9]$/.test(text) ? undefined : 'a Kubernetes minor version such as "1.35"')),
+    /** The VPC component builds subnets for at most MAX_AVAILABILITY_ZONES zones. */
+    availabilityZones: integer(2, MAX_AVAILABILITY_ZONES, " (the VPC's subnet plan)"),
+    vpcCidr: checked("vpcCidr", v.vpcCidr),
+    natGateways: oneOf(["perAz", "single"]),
+    /** EKS allows at most 40 public access CIDRs per cluster. */
+    publicAccessCidrs: distinctList(checked("publicAccessCidr", v.publicAccessCidr), "CIDR blocks")
+        .min(1, "at least one CIDR block that may reach the public API endpoint")
+        .max(40, "at most 40 CIDR blocks (the EKS limit)"),
     /** Cluster admins through access entries; the creator gets no implicit admin, so include the role that runs `pulumi up`. */
-    adminPrincipalArns: z
-        .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, "an IAM role or user ARN"))
+    adminPrincipalArns: distinctList(checked("iamArn", v.iamPrincipalArn), "IAM ARNs")
         .min(1, "at least one IAM principal: include the role that runs pulumi up"),
-    extraLogTypes: z.array(z.enum(["controllerManager", "scheduler"])),
-    logRetentionDays: z.number().int().min(1),
-    nodeGroup: z
-        .strictObject({
-            instanceTypes: z.array(z.string().min(1)).min(1),
-            minSize: z.number().int().min(1),
-            desiredSize: z.number().int().min(1),
-            maxSize: z.number().int().min(1),
-            diskSizeGiB: z.number().int().min(20).max(1000),
+    extraLogTypes: distinctList(oneOf(["controllerManager", "scheduler"]), "log types"),
+    logRetentionDays: z
+        .number({ error: "a number of days" })
+        .superRefine((days, ctx) => {
+            if (!(v.CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(days)) {
+                ctx.addIssue({ code: "custom", message: `one of the retention periods CloudWatch Logs accepts: ${v.CLOUDWATCH_RETENTION_DAYS.join(", ")}` });
+            }
         })
-        .refine((n) => n.minSize <= n.desiredSize && n.desiredSize <= n.maxSize, {
-            message: "expected minSize <= desiredSize <= maxSize",
-            path: ["desiredSize"],
-        }),
+        .meta({ domain: "cloudwatchRetention" }),
+    nodeGroup: z.strictObject({
+        instanceTypes: distinctList(checked("instanceType", v.instanceType), "EC2 instance types")
+            .min(1, "at least one EC2 instance type")
+            .max(20, "at most 20 instance types (the EKS limit)"),
+        minSize: nodeCount,
+        desiredSize: nodeCount,
+        maxSize: nodeCount,
+        /** gp3 root volumes; 20 GiB holds the node image and the eight services' images. */
+        diskSizeGiB: integer(20, 16384),
+    }),
 });
 
 const localCluster = z.strictObject({
     provider: z.literal("local"),
     name: dnsLabel,
-    apiPort: port,
-    registryPort: port,
-    edgePort: port,
+    apiPort: localPort,
+    registryPort: localPort,
+    edgePort: localPort,
 });
 
-const existingCluster = z
-    .strictObject({
-        provider: z.literal("existing"),
-        name: dnsLabel,
-        kubeconfig: z.string().min(1).optional(),
-        context: z.string().min(1).optional(),
-        /** Where built images are pushed; not needed when nsip:images.prebuilt supplies them. */
-        registry: z
-            .strictObject({
-                server: z.string().min(1),
-                repositoryPrefix: z.string().regex(/^[a-z0-9._/-]*$/, "a registry path such as team/nsip"),
-                username: z.string().min(1).optional(),
-                password: z.string().min(1).optional(),
-            })
-            .optional(),
-    })
-    .refine((c) => c.kubeconfig !== undefined || c.context !== undefined, {
-        message: "set kubeconfig (pulumi config set --secret --path nsip:cluster.kubeconfig) or context",
-        path: ["kubeconfig"],
-    });
+const registryCredentials = z.strictObject({
+    server: checked("registryServer", v.registryServer),
+    repositoryPrefix: checked("repositoryPrefix", v.repositoryPrefix),
+    username: checked("text", (text) => (text.length > 0 ? undefined : "a non-empty user name")).optional(),
+    password: checked("text", (text) => (text.length > 0 ? undefined : "a non-empty password")).optional(),
+});
 
-export const clusterSchema = z.discriminatedUnion("provider", [eksCluster, localCluster, existingCluster]);
+const existingCluster = z.strictObject({
+    provider: z.literal("existing"),
+    name: dnsLabel,
+    kubeconfig: checked("text", (text) => (text.length > 0 ? undefined : "a kubeconfig document")).optional(),
+    context: checked("text", (text) => (text.length > 0 ? undefined : "a kubeconfig context name")).optional(),
+    /** Where built images are pushed; not needed when nsip:images.prebuilt supplies them. */
+    registry: registryCredentials.optional(),
+});
+
+export const clusterSchema = z.discriminatedUnion("provider", [eksCluster, localCluster, existingCluster], {
+    error: 'a cluster provider: one of "eks", "local", "existing"',
+});
+
+// ---------------------------------------------------------------------------------------------
+// Sections
 
 export const hardeningSchema = z.strictObject({
     /** Pod Security Admission `enforce` level of the namespace; `warn` and `audit` are always restricted. */
-    podSecurityLevel: z.enum(["baseline", "restricted"]),
-    podDisruptionBudgets: z.boolean(),
-    topologySpread: z.boolean(),
+    podSecurityLevel: oneOf(["baseline", "restricted"]),
+    podDisruptionBudgets: flag,
+    topologySpread: flag,
     /** maxUnavailable 0, maxSurge 1 and a preStop sleep shorter than the grace period. */
-    zeroDowntimeRollouts: z.boolean(),
+    zeroDowntimeRollouts: flag,
     /** protect + retainOnDelete on PVCs, the KMS key, ECR repositories and log groups. */
-    protectData: z.boolean(),
+    protectData: flag,
+});
+
+const imagesSchema = z.strictObject({
+    platform: oneOf(["linux/amd64", "linux/arm64"]),
+    /** Version label baked into the images (OCI `version`) and the `app.kubernetes.io/version` label; the tag itself is the content hash. */
+    version: checked("labelValue", v.labelValue),
+    registryCache: flag,
+    /** URL of this repository for the OCI `source` label; the images say "unknown" without it. */
+    sourceRepository: checked("httpUrl", v.httpUrl).optional(),
+    /**
+     * Deploy these images instead of building: no docker.Image, no Docker provider. How a team builds
+     * once in CI and promotes the same digests from one environment to the next.
+     */
+    prebuilt: z.strictObject({ api: imageByDigest, frontend: imageByDigest, analyzer: imageByDigest }).optional(),
+});
+
+const storageSchema = z.strictObject({
+    /** Unset means the cluster's StorageClass (gp3-encrypted on EKS, local-path on k3s). */
+    storageClassName: checked("dnsSubdomain", (text) => (text === "" ? 'a StorageClass name; leave the key out for the cluster\'s default ("" asks for no class at all)' : v.dnsSubdomain(text))).optional(),
+    postgres: volumeSize,
+    redis: volumeSize,
+    prometheus: volumeSize,
+});
+
+const edgeSchema = z.strictObject({
+    /** Public host name; the URL outputs use it, and it is required outside the local cluster. */
+    hostname: checked("hostName", v.hostName).optional(),
+    /** ACM certificate ARN for TLS at the NLB, in the cluster's region. Required in prod. */
+    tlsCertificateArn: checked("acmArn", v.acmCertificateArn).optional(),
+    clientMaxBodySize: checked("nginxSize", v.nginxSize),
+    /** nginx `limit_req`: rate=Nr/s and burst=N, both positive (nginx -t rejects burst=0). */
+    apiRateLimit: z.strictObject({ requestsPerSecond: integer(1, 100000), burst: integer(1, 100000, " (nginx rejects burst=0)") }),
+    proxyTimeoutSeconds: integer(1, 600),
+});
+
+/** Integers the apps parse as positive 32-bit numbers; 2^31-1 is where their own parsers stay exact everywhere. */
+const INT32_MAX = 2 ** 31 - 1;
+
+const apiSchema = z.strictObject({
+    /** Passed to the api and the analyzer; the edge's client_max_body_size must be larger (rules.ts). */
+    maxUploadBytes: integer(1024, 1024 * 2 ** 20),
+    rateLimitPerMinute: integer(1, INT32_MAX),
+    corsOrigins: distinctList(checked("corsOrigin", v.corsOrigin), "origins"),
+    logLevel: oneOf(["fatal", "error", "warn", "info", "debug", "trace"]),
+    cacheTtlSeconds: integer(1, INT32_MAX),
+});
+
+const redisSchema = z.strictObject({
+    maxmemory: checked("redisMemory", v.redisMemory),
+    maxmemoryPolicy: oneOf(["allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "noeviction"]),
+});
+
+/** PostgreSQL dumps to S3 (EKS only: rules.ts). */
+const backupSchema = z.strictObject({
+    enabled: flag,
+    /** A CronJob schedule, as the CronJob controller parses it. */
+    schedule: checked("cron", v.cronSchedule),
+    /** Days a dump is kept in the bucket before S3 expires it. */
+    retentionDays: integer(1, 36500),
+});
+
+const observabilitySchema = z.strictObject({
+    /** Prometheus `--storage.tsdb.retention.time=<n>d`. */
+    retentionDays: integer(1, 3650),
+    /** Prometheus scrape_interval; the config sets scrape_timeout 10s, which Prometheus refuses above the interval. */
+    scrapeIntervalSeconds: integer(10, 300, " (scrape_timeout is 10s and may not exceed it)"),
+    apiErrorRatioThreshold: z
+        .number({ error: "a ratio between 0 and 1 (exclusive)" })
+        .superRefine((ratio, ctx) => {
+            if (!(ratio > 0 && ratio < 1)) ctx.addIssue({ code: "custom", message: "a ratio between 0 and 1 (exclusive), such as 0.05" });
+        })
+        .meta({ domain: "ratio" }),
+    apiLatencyP95Seconds: z
+        .number({ error: "a number of seconds" })
+        .superRefine((seconds, ctx) => {
+            if (!(seconds >= 0.001 && seconds <= 600)) ctx.addIssue({ code: "custom", message: "a number of seconds from 0.001 to 600" });
+        })
+        .meta({ domain: "seconds", min: 0.001, max: 600 }),
+    grafanaAdminUser: grafanaUser,
 });
 
 export const configSchema = z.strictObject({
-    environment: z.enum(["dev", "prod"]),
+    environment: oneOf(["dev", "prod"]),
     namespace: dnsLabel,
     cluster: clusterSchema,
-    images: z.strictObject({
-        platform: z.enum(["linux/amd64", "linux/arm64"]),
-        /** Version label baked into the images (OCI `version`); the tag itself is the content hash. */
-        version: z.string().min(1),
-        registryCache: z.boolean(),
-        /** URL of this repository for the OCI `source` label; the images say "unknown" without it. */
-        sourceRepository: z.string().url().optional(),
-        /**
-         * Deploy these images instead of building: no docker.Image, no Docker provider. How a team builds
-         * once in CI and promotes the same digests from one environment to the next.
-         */
-        prebuilt: z.strictObject({ api: imageByDigest, frontend: imageByDigest, analyzer: imageByDigest }).optional(),
-    }),
+    images: imagesSchema,
     hardening: hardeningSchema,
-    services: z.strictObject({
-        nginx: statelessService,
-        frontend: statelessService,
-        api: autoscaledService,
-        analyzer: autoscaledService.extend({ workers: z.number().int().min(1).max(32) }),
-        /** Grafana keeps users and sessions in its own database: one replica (see README). */
-        grafana: statefulService,
-        postgres: statefulService,
-        redis: statefulService,
-        prometheus: statefulService,
-    }),
-    storage: z.strictObject({
-        /** Empty means the cluster's StorageClass (gp3-encrypted on EKS, local-path on k3s). */
-        storageClassName: z.string().optional(),
-        postgres: bytes,
-        redis: bytes,
-        prometheus: bytes,
-    }),
-    edge: z.strictObject({
-        /** Public host name; the URL outputs use it, and it is required with TLS. */
-        hostname: z.string().regex(/^[a-z0-9.-]+$/, "a DNS host name").optional(),
-        /** ACM certificate ARN for TLS at the NLB. Required in prod. */
-        tlsCertificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, "an ACM certificate ARN").optional(),
-        clientMaxBodySize: z.string().regex(/^[0-9]+[km]?$/, 'an nginx size such as "10m"'),
-        apiRateLimit: z.strictObject({ requestsPerSecond: z.number().int().min(1), burst: z.number().int().min(0) }),
-        proxyTimeoutSeconds: z.number().int().min(1).max(600),
-    }),
-    api: z.strictObject({
-        maxUploadBytes: z.number().int().min(1024),
-        rateLimitPerMinute: z.number().int().min(1),
-        corsOrigins: z.array(z.string().url()),
-        logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]),
-        cacheTtlSeconds: z.number().int().min(1),
-    }),
-    redis: z.strictObject({
-        maxmemory: z.string().regex(/^[0-9]+(kb|mb|gb)$/, 'a Redis size such as "256mb"'),
-        maxmemoryPolicy: z.enum(["allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "noeviction"]),
-    }),
-    /** PostgreSQL dumps to S3 (EKS only; stacks/load.ts rejects it elsewhere). */
-    backup: z.strictObject({
-        enabled: z.boolean(),
-        schedule: cronSchedule,
-        /** Days a dump is kept in the bucket before S3 expires it. */
-        retentionDays: z.number().int().min(1),
-    }),
-    observability: z.strictObject({
-        retentionDays: z.number().int().min(1),
-        scrapeIntervalSeconds: z.number().int().min(5).max(300),
-        apiErrorRatioThreshold: z.number().gt(0).lt(1),
-        apiLatencyP95Seconds: z.number().positive(),
-        grafanaAdminUser: z.string().min(1),
-    }),
+    services: servicesSchema,
+    storage: storageSchema,
+    edge: edgeSchema,
+    api: apiSchema,
+    redis: redisSchema,
+    backup: backupSchema,
+    observability: observabilitySchema,
 });
 
 export type NsipConfig = z.infer<typeof configSchema>;

@@ -9,6 +9,7 @@ import { problems, withOverrides } from "./support/stack-config";
  */
 
 const DIGEST = "0".repeat(64);
+const UUID = "00000000-0000-4000-8000-000000000001";
 const existingCluster = { provider: "existing", context: "team", registry: { server: "registry.example.com", repositoryPrefix: "team/nsip" } };
 const existingEdge = { hostname: "nsip.example.com" };
 
@@ -23,7 +24,7 @@ function rejects(raw: Record<string, string>, stack: string, ...expected: RegExp
 describe("stack config limits", () => {
     describe("EKS access: nobody locked out, nobody let in by default", () => {
         it("an empty publicAccessCidrs list is rejected (no CIDR could reach the endpoint)", () => {
-            rejects(withOverrides("prod", { "nsip:cluster": { publicAccessCidrs: [] } }), "prod", /^nsip:cluster\.publicAccessCidrs: at least one CIDR may reach the public API endpoint, found \[\]$/);
+            rejects(withOverrides("prod", { "nsip:cluster": { publicAccessCidrs: [] } }), "prod", /^nsip:cluster\.publicAccessCidrs: at least one CIDR block that may reach the public API endpoint, found \[\]$/);
         });
 
         it("no adminPrincipalArns is rejected (a cluster nobody can administer)", () => {
@@ -47,11 +48,11 @@ describe("stack config limits", () => {
         });
 
         it("a desired size below the minimum is rejected", () => {
-            rejects(withOverrides("prod", nodeGroup(3, 2, 6)), "prod", /^nsip:cluster\.nodeGroup\.desiredSize: expected minSize <= desiredSize <= maxSize/);
+            rejects(withOverrides("prod", nodeGroup(3, 2, 6)), "prod", /^nsip:cluster\.nodeGroup\.desiredSize: from minSize to maxSize \(3 to 6\), found 2$/);
         });
 
         it("a desired size above the maximum is rejected", () => {
-            rejects(withOverrides("prod", nodeGroup(3, 7, 6)), "prod", /^nsip:cluster\.nodeGroup\.desiredSize: expected minSize <= desiredSize <= maxSize/);
+            rejects(withOverrides("prod", nodeGroup(3, 7, 6)), "prod", /^nsip:cluster\.nodeGroup\.desiredSize: from minSize to maxSize \(3 to 6\), found 7$/);
         });
     });
 
@@ -91,17 +92,17 @@ describe("stack config limits", () => {
             { key: "nsip:storage.postgres", stack: "dev", override: (postgres) => ({ "nsip:storage": { postgres } }), good: "2Gi", badFirst: "+2Gi", badLast: "2Gib" },
             { key: "nsip:namespace", stack: "dev", override: (namespace) => ({ "nsip:namespace": namespace }), good: "nsip-review", badFirst: "-nsip", badLast: "nsip-" },
             { key: "nsip:cluster.name", stack: "dev", override: (name) => ({ "nsip:cluster": { name } }), good: "nsip-local", badFirst: "_nsip", badLast: "nsip_" },
-            { key: "nsip:cluster.region", stack: "prod", override: (region) => ({ "nsip:cluster": { region } }), good: "us-gov-west-1", badFirst: "xeu-west-1", badLast: "eu-west-1x" },
+            { key: "nsip:cluster.region", stack: "prod", override: (region) => ({ "nsip:cluster": { region }, "nsip:edge": { tlsCertificateArn: `arn:aws:acm:${region}:123456789012:certificate/${UUID}` } }), good: "eu-central-1", badFirst: "xeu-west-1", badLast: "eu-west-1x" },
             { key: "nsip:cluster.kubernetesVersion", stack: "prod", override: (kubernetesVersion) => ({ "nsip:cluster": { kubernetesVersion } }), good: "1.34", badFirst: "11.34", badLast: "1.345" },
             { key: "nsip:cluster.vpcCidr", stack: "prod", override: (vpcCidr) => ({ "nsip:cluster": { vpcCidr } }), good: "10.40.0.0/16", badFirst: "x10.40.0.0/16", badLast: "10.40.0.0/16x" },
             { key: "nsip:cluster.publicAccessCidrs[0]", stack: "prod", override: (cidr) => ({ "nsip:cluster": { publicAccessCidrs: [cidr] } }), good: "198.51.100.0/24", badFirst: "1198.51.100.0/24", badLast: "198.51.100.0/245" },
-            { key: "nsip:cluster.adminPrincipalArns[0]", stack: "prod", override: (arn) => ({ "nsip:cluster": { adminPrincipalArns: [arn] } }), good: "arn:aws-us-gov:iam::123456789012:user/ops", badFirst: "xarn:aws:iam::123456789012:role/admin", badLast: "arn:aws:iam::123456789012:role/admin\n" },
+            { key: "nsip:cluster.adminPrincipalArns[0]", stack: "prod", override: (arn) => ({ "nsip:cluster": { adminPrincipalArns: [arn] } }), good: "arn:aws:iam::123456789012:user/ops", badFirst: "xarn:aws:iam::123456789012:role/admin", badLast: "arn:aws:iam::123456789012:role/admin\n" },
             { key: "nsip:cluster.registry.repositoryPrefix", stack: "dev", override: (repositoryPrefix) => ({ "nsip:cluster": { ...existingCluster, registry: { server: "registry.example.com", repositoryPrefix } }, "nsip:edge": existingEdge }), good: "team/nsip_2.x-y", badFirst: "Team/nsip", badLast: "team/nsiP" },
             { key: "nsip:images.prebuilt.api", stack: "dev", override: (api) => ({ "nsip:images": { prebuilt: { api, frontend: `ghcr.io/team/frontend@sha256:${DIGEST}`, analyzer: `ghcr.io/team/analyzer@sha256:${DIGEST}` } } }), good: `registry.example.com:5000/team/api:v1.2_3@sha256:${DIGEST}`, badFirst: `Ghcr.io/team/api@sha256:${DIGEST}`, badLast: `ghcr.io/team/api@sha256:${DIGEST}0` },
             { key: "nsip:edge.hostname", stack: "dev", override: (hostname) => ({ "nsip:edge": { hostname } }), good: "nsip-1.example.com", badFirst: "Nsip.example.com", badLast: "nsip.example.coM" },
-            { key: "nsip:edge.tlsCertificateArn", stack: "prod", override: (tlsCertificateArn) => ({ "nsip:edge": { tlsCertificateArn } }), good: "arn:aws-cn:acm:cn-north-1:123456789012:certificate/0a1b-2c3d", badFirst: "xarn:aws:acm:eu-west-1:123456789012:certificate/0a1b", badLast: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1bx" },
-            { key: "nsip:edge.clientMaxBodySize", stack: "dev", override: (clientMaxBodySize) => ({ "nsip:edge": { clientMaxBodySize } }), good: "512k", badFirst: "x11m", badLast: "11mb" },
-            { key: "nsip:redis.maxmemory", stack: "dev", override: (maxmemory) => ({ "nsip:redis": { maxmemory } }), good: "1gb", badFirst: "x256mb", badLast: "256mbx" },
+            { key: "nsip:edge.tlsCertificateArn", stack: "prod", override: (tlsCertificateArn) => ({ "nsip:edge": { tlsCertificateArn } }), good: `arn:aws:acm:eu-west-1:123456789012:certificate/${UUID}`, badFirst: `xarn:aws:acm:eu-west-1:123456789012:certificate/${UUID}`, badLast: `arn:aws:acm:eu-west-1:123456789012:certificate/${UUID}x` },
+            { key: "nsip:edge.clientMaxBodySize", stack: "dev", override: (clientMaxBodySize) => ({ "nsip:edge": { clientMaxBodySize } }), good: "12m", badFirst: "x11m", badLast: "11mb" },
+            { key: "nsip:redis.maxmemory", stack: "dev", override: (maxmemory) => ({ "nsip:redis": { maxmemory } }), good: "200mb", badFirst: "x256mb", badLast: "256mbx" },
             { key: "nsip:backup.schedule", stack: "prod", override: (schedule) => ({ "nsip:backup": { schedule } }), good: "*/15 1-5 ? JAN MON-FRI", badFirst: "#0 3 * * *", badLast: "0 3 * * *#" },
         ];
 

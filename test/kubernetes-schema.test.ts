@@ -1,17 +1,7 @@
 import { strict as assert } from "assert";
 import { renderToTemp } from "./support/render-helper";
+import { modelClass, schemaFailures } from "./support/config-tools";
 import { manifestsOf } from "./support/rendered";
-
-type Model = new (data: unknown) => { validate(): void };
-
-/** The kubernetes-models class for a manifest's apiVersion and kind (an ES module, hence the dynamic import). */
-async function modelClass(apiVersion: string, kind: string): Promise<Model> {
-    const specifier = `kubernetes-models/${apiVersion}/${kind}`;
-    const mod = (await import(specifier)) as Record<string, Model>;
-    const cls = mod[kind];
-    if (!cls) throw new Error(`${specifier} exports no ${kind}`);
-    return cls;
-}
 
 for (const stack of ["dev", "prod"]) {
     describe(`${stack}: every Kubernetes object is valid against the Kubernetes OpenAPI schema`, function () {
@@ -25,15 +15,7 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("validates each manifest with kubernetes-models", async () => {
-            const failures: string[] = [];
-            for (const m of manifestsOf(await renderToTemp(stack))) {
-                try {
-                    new (await modelClass(m.apiVersion, m.kind))(m).validate();
-                } catch (error) {
-                    failures.push(`${m.kind}/${m.metadata?.name}: ${(error as Error).message.slice(0, 400)}`);
-                }
-            }
-            assert.deepEqual(failures, []);
+            assert.deepEqual(await schemaFailures(manifestsOf(await renderToTemp(stack)) as never[]), []);
         });
     });
 }

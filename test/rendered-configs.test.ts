@@ -1,9 +1,8 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { nginxTest, promtoolCheck, redisCheck } from "./support/config-tools";
 import { renderToTemp } from "./support/render-helper";
 import { manifest } from "./support/rendered";
 
@@ -20,62 +19,45 @@ for (const stack of ["dev", "prod"]) {
         afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
         it("edge nginx.conf: nginx -t", async () => {
-            const conf = manifest(await renderToTemp(stack), "ConfigMap", "nginx-config").data["nginx.conf"] as string;
-            // nginx resolves the resolver's own name while loading; kube-dns only exists in a cluster.
-            const local = conf.replace(/resolver kube-dns\.kube-system\.svc\.cluster\.local /, "resolver 127.0.0.1 ");
-            assert.notEqual(local, conf, "the rendered conf names kube-dns as its resolver");
-            const file = path.join(dir, "nginx.conf");
-            fs.writeFileSync(file, local);
-            const userDirective = process.getuid?.() === 0 ? ["-g", "user nobody nogroup;"] : [];
-            // The access log is /dev/stdout, which nginx re-opens by path: give it a file, as a container runtime gives it a pipe
-            // (Node's own stdio pipes are sockets, which cannot be re-opened).
-            const log = path.join(dir, "out.log");
-            const fd = fs.openSync(log, "w");
-            const result = spawnSync("nginx", ["-t", "-p", dir, "-c", file, "-e", path.join(dir, "error.log"), ...userDirective], { stdio: ["ignore", fd, fd] });
-            fs.closeSync(fd);
-            const output = fs.readFileSync(log, "utf8");
-            assert.equal(result.status, 0, output);
-            assert.match(output, /syntax is ok/);
-            assert.match(output, /test is successful/);
+            const verdict = nginxTest(manifest(await renderToTemp(stack), "ConfigMap", "nginx-config").data["nginx.conf"] as string, dir);
+            assert.ok(verdict.ok, verdict.output);
         });
 
         it("prometheus.yml and alert-rules.yml: promtool check rules and check config", async () => {
-            const data = manifest(await renderToTemp(stack), "ConfigMap", "prometheus-config").data as Record<string, string>;
-            fs.writeFileSync(path.join(dir, "alert-rules.yml"), data["alert-rules.yml"]);
-            const rules = spawnSync("promtool", ["check", "rules", "alert-rules.yml"], { cwd: dir, encoding: "utf8" });
-            assert.equal(rules.status, 0, `${rules.stdout}${rules.stderr}`);
-
-            // Debian's promtool is built without Kubernetes discovery: swap that block for file discovery
-            // (test/prometheus.test.ts checks the block itself) and point rule_files at the local copy.
-            const config = parseYaml(data["prometheus.yml"]);
-            assert.deepEqual(config.rule_files, ["/etc/prometheus/alert-rules.yml"]);
-            config.rule_files = ["alert-rules.yml"];
-            for (const job of config.scrape_configs) {
-                if (job.kubernetes_sd_configs) {
-                    assert.deepEqual(job.kubernetes_sd_configs[0].namespaces.names, ["nsip"]);
-                    delete job.kubernetes_sd_configs;
-                    job.file_sd_configs = [{ files: ["targets.json"] }];
-                }
-            }
-            fs.writeFileSync(path.join(dir, "targets.json"), "[]");
-            fs.writeFileSync(path.join(dir, "prometheus.yml"), stringifyYaml(config));
-            const check = spawnSync("promtool", ["check", "config", "prometheus.yml"], { cwd: dir, encoding: "utf8" });
-            assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+            const verdict = promtoolCheck(manifest(await renderToTemp(stack), "ConfigMap", "prometheus-config").data as Record<string, string>, dir, "nsip");
+            assert.ok(verdict.ok, verdict.output);
         });
 
         it("redis.conf: redis-server accepts it (with a local data dir and auth file)", async () => {
-            const conf = manifest(await renderToTemp(stack), "ConfigMap", "redis-config").data["redis.conf"] as string;
-            fs.writeFileSync(path.join(dir, "auth.conf"), "requirepass test-password\n");
-            const local = conf.replace(/^dir .*$/m, `dir ${dir}`).replace(/^include .*$/m, `include ${path.join(dir, "auth.conf")}`);
-            fs.writeFileSync(path.join(dir, "redis.conf"), local);
-            // --test-memory is not a config check; starting with port 0 (no listener) and shutting down at once is.
-            const result = spawnSync("redis-server", [path.join(dir, "redis.conf"), "--port", "0", "--daemonize", "no", "--loglevel", "warning"], {
-                encoding: "utf8",
-                timeout: 3000,
-                killSignal: "SIGTERM",
-            });
-            const output = `${result.stdout}${result.stderr}`;
-            assert.doesNotMatch(output, /FATAL CONFIG FILE ERROR|Bad directive/, output);
+            const verdict = redisCheck(manifest(await renderToTemp(stack), "ConfigMap", "redis-config").data["redis.conf"] as string, dir);
+            assert.ok(verdict.ok, verdict.output);
         });
     });
 }
+
+describe("the config tool checks can fail", function () {
+    this.timeout(30_000);
+    let dir: string;
+    beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "nsip-tool-checks-"))));
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("nginx -t rejects limit_req burst=0", () => {
+        const conf = [
+            "events {}",
+            "http {",
+            "    resolver kube-dns.kube-system.svc.cluster.local valid=10s;",
+            "    limit_req_zone $binary_remote_addr zone=z:1m rate=5r/s;",
+            "    server { listen 127.0.0.1:1; location / { limit_req zone=z burst=0; } }",
+            "}",
+        ].join("\n");
+        const verdict = nginxTest(conf, dir);
+        assert.equal(verdict.ok, false);
+        assert.match(verdict.output, /invalid burst value "burst=0"/);
+    });
+
+    it("redis-server rejects a maxmemory it cannot parse", () => {
+        const verdict = redisCheck("dir /tmp\nmaxmemory 256Mi\ninclude /dev/null\n", dir);
+        assert.equal(verdict.ok, false);
+        assert.match(verdict.output, /maxmemory/);
+    });
+});

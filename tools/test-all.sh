@@ -43,13 +43,17 @@ suite() {
 
 suite "typecheck (program, tools, tests)" npm run build
 suite "typecheck (policy pack)" npx tsc -p policy/tsconfig.json --noEmit
-suite "lint (shellcheck, yamllint)" bash -c 'shellcheck tools/*.sh tools/*/*.sh tools/pulumi/policy-analyzer .ci/run && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml'
+# actionlint is built from its Go module on first use (~30 s), then cached; it runs shellcheck on every `run:` script.
+# shellcheck disable=SC2016  # expanded by the inner bash
+suite "lint (shellcheck, yamllint, actionlint)" bash -c 'shellcheck tools/*.sh tools/*/*.sh tools/pulumi/policy-analyzer .ci/run && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml && "$(bash tools/actionlint/binaries.sh)/actionlint"'
 suite "program: config, graphs, policies, renderers (mocha)" npm test
+# Fixed seed and run count (test/support/property-settings.ts): the same generated configs every run.
+suite "stack config properties (fast-check: generated configs render and pass nginx -t, promtool, redis-server, schema)" env -u NSIP_PROPERTY_RUNS -u NSIP_PROPERTY_SEED -u NSIP_PROPERTY_MINUTES npm run test:property
 suite "api (mocha, real PostgreSQL + Redis)" npm test --prefix apps/api
 suite "analyzer (pytest, Debian's Python)" bash -c 'cd apps/analyzer && /usr/bin/python3 -m pytest -q'
 suite "frontend (vitest)" npm test --prefix apps/frontend
 # Builds the control plane's binaries from Go modules on first use (tens of minutes on 2 cores), then reuses them.
-suite "control plane (real etcd, kube-apiserver, controllers, scheduler; kwok nodes)" bash -c 'bash tools/k8s/binaries.sh >/dev/null && npm run test:control-plane'
+suite "control plane (real etcd, kube-apiserver, controllers, scheduler; kwok nodes)" env -u NSIP_PROPERTY_RUNS -u NSIP_PROPERTY_SEED -u NSIP_PROPERTY_MINUTES bash -c 'bash tools/k8s/binaries.sh >/dev/null && npm run test:control-plane'
 # Builds the Pulumi CLI and its kubernetes/random plugins from Go modules on first use, then reuses them.
 suite "engine (pulumi up, preview, refresh, destroy on the control plane)" bash -c 'bash tools/pulumi/binaries.sh >/dev/null && npm run test:engine'
 suite "end-to-end (nginx + api + analyzer + PostgreSQL + Redis + Chromium)" bash -c 'npm run build --prefix apps/api >/dev/null && npm run build --prefix apps/frontend >/dev/null && npm run test:e2e'

@@ -1,3 +1,8 @@
+/** The most AZs the VPC's subnet plan builds: private subnets are /prefix+3 blocks 0..3 of the VPC's lower half. */
+export const MAX_AVAILABILITY_ZONES = 4;
+/** The smallest VPC the subnet plan can split: /24 gives /27 private and /28 public subnets (AWS's smallest). */
+export const SMALLEST_VPC_PREFIX = 24;
+
 /**
  * IPv4 CIDR arithmetic for the cluster VPC, the same calculation as Terraform's `cidrsubnet`:
  * the `netNum`-th block of prefix length `prefix + newBits` inside `base`.

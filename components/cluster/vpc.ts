@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { cidrSubnet, parseCidr } from "./cidr";
+import { cidrSubnet, MAX_AVAILABILITY_ZONES, parseCidr, SMALLEST_VPC_PREFIX } from "./cidr";
+
+export { MAX_AVAILABILITY_ZONES };
 
 export interface ClusterVpcArgs {
     /** EKS cluster name, for the `kubernetes.io/cluster/<name>` subnet tags that load balancer controllers look for. */
@@ -15,8 +17,6 @@ export interface ClusterVpcArgs {
     natGateways: "perAz" | "single";
 }
 
-export const MAX_AVAILABILITY_ZONES = 4;
-
 /**
  * Subnet plan: AZ i gets private subnet i (/prefix+3, lower half of the VPC, room for VPC CNI pod IPs) and
  * public subnet 8+i (/prefix+4, upper half). Pure, so tests check it without AWS.
@@ -25,8 +25,8 @@ export function subnetPlan(vpcCidr: string, azCount: number): { privateCidrs: st
     if (!Number.isInteger(azCount) || azCount < 2 || azCount > MAX_AVAILABILITY_ZONES) {
         throw new Error(`availabilityZoneCount must be an integer from 2 to ${MAX_AVAILABILITY_ZONES}, got ${azCount}`);
     }
-    if (parseCidr(vpcCidr).prefix > 24) {
-        throw new Error(`VPC CIDR ${vpcCidr} is too small; use /24 or larger (e.g. /16)`);
+    if (parseCidr(vpcCidr).prefix > SMALLEST_VPC_PREFIX) {
+        throw new Error(`VPC CIDR ${vpcCidr} is too small; use /${SMALLEST_VPC_PREFIX} or larger (e.g. /16)`);
     }
     const indexes = [...Array(azCount).keys()];
     return {

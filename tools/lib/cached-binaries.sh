@@ -1,4 +1,4 @@
-# Helpers shared by tools/k8s/binaries.sh and tools/pulumi/binaries.sh; sourced, never run.
+# Helpers shared by tools/{k8s,pulumi,actionlint}/binaries.sh; sourced, never run.
 # The caller sets `log_name` (the progress prefix) and `binaries` (the files a usable directory holds).
 # shellcheck shell=bash disable=SC2154  # binaries and log_name come from the sourcing script
 
@@ -26,4 +26,16 @@ prebuilt_dir() {
   [ -n "$dir" ] || return 1
   check_dir "$dir" || { echo "$variable=$dir is not usable" >&2; exit 1; }
   echo "$dir"
+}
+
+# Prints `$1/bin` once it holds every binary, first running the caller's `build "$1"` if it does not.
+build_once() {
+  local out=$1
+  if check_dir "$out/bin" 2>/dev/null; then
+    log "cached: $out/bin"
+  else
+    mkdir -p "$(dirname "$out")"
+    build "$out"
+  fi
+  echo "$out/bin"
 }

@@ -164,17 +164,10 @@ build() {
 
 bin_dir() {
   prebuilt_dir NSIP_PULUMI_BIN_DIR && return
-  local cache key out
+  local cache key
   cache=$(tools_cache)
   key=$( (cd "$here" && cat versions.env && find modules -type f | LC_ALL=C sort | while read -r f; do echo "$f" && cat "$f"; done) | sha256sum | cut -c1-12)
-  out="$cache/pulumi-v$PULUMI_VERSION-$key"
-  if check_dir "$out/bin" 2>/dev/null; then
-    log "cached: $out/bin"
-  else
-    mkdir -p "$cache"
-    build "$out"
-  fi
-  echo "$out/bin"
+  build_once "$cache/pulumi-v$PULUMI_VERSION-$key"
 }
 
 case "${1:-path}" in
