@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { ports } from "../components/services/ports";
+import { CLUSTER_AUTOSCALER_PORT } from "../components/services/cluster-autoscaler";
 import { trafficFor, trafficTable } from "../components/services/traffic";
 import { platformLabels, recommendedLabels, selectorLabels } from "../components/workload/labels";
 import { allowDnsSpec, defaultDenySpec, POD_IDENTITY_AGENT_CIDR, workloadPolicySpec } from "../components/workload/network-policy";
@@ -296,19 +297,26 @@ describe("workload builder, in process", () => {
             `backup -> postgres: ${ports.postgres.sql}`,
             "backup -> s3: 443",
             "backup -> pod-identity-agent: 80",
+            "cluster-autoscaler -> kube-api: 443,6443",
+            "cluster-autoscaler -> aws-api: 443",
+            "cluster-autoscaler -> pod-identity-agent: 80",
+            `prometheus -> cluster-autoscaler: ${CLUSTER_AUTOSCALER_PORT}`,
         ];
 
         it("allows exactly the documented flows", () => {
             assert.deepEqual(rows(trafficTable), expected);
         });
 
-        it("drops the backup's flows on stacks without a backup, and only those", () => {
-            assert.deepEqual(rows(trafficFor({ backup: true })), expected);
-            assert.deepEqual(
-                rows(trafficFor({ backup: false })),
-                expected.filter((row) => !row.startsWith("backup ")),
-            );
-        });
+        for (const optional of ["backup", "cluster-autoscaler"] as const) {
+            it(`drops the flows of ${optional} on stacks without it, and only those`, () => {
+                const others = { backup: true, "cluster-autoscaler": true };
+                assert.deepEqual(rows(trafficFor(others)), expected);
+                assert.deepEqual(
+                    rows(trafficFor({ ...others, [optional]: false })),
+                    expected.filter((row) => !row.startsWith(`${optional} `) && !row.endsWith(`-> ${optional}: ${CLUSTER_AUTOSCALER_PORT}`)),
+                );
+            });
+        }
     });
 
     describe("Workload component, under mocks", () => {

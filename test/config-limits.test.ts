@@ -44,7 +44,7 @@ describe("stack config limits", () => {
 
         it("a fixed-size group (min = desired = max) is accepted", () => {
             const config = parseStackConfig(withOverrides("prod", nodeGroup(4, 4, 4)), { stack: "prod" });
-            assert.deepEqual(config.cluster.provider === "eks" && config.cluster.nodeGroup, { instanceTypes: ["m6i.large"], minSize: 4, desiredSize: 4, maxSize: 4, diskSizeGiB: 50 });
+            assert.deepEqual(config.cluster.provider === "eks" && config.cluster.nodeGroup, { instanceTypes: ["m6i.large"], amiType: "AL2023_x86_64_STANDARD", minSize: 4, desiredSize: 4, maxSize: 4, diskSizeGiB: 50 });
         });
 
         it("a desired size below the minimum is rejected", () => {

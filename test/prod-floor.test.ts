@@ -146,7 +146,7 @@ describe("profiles: DESIGN.md's dev and prod columns", () => {
             adminPrincipalArns: [],
             extraLogTypes: [],
             logRetentionDays: 90,
-            nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 },
+            nodeGroup: { instanceTypes: ["m6i.large"], amiType: "AL2023_x86_64_STANDARD", minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 },
         });
         const devEks = clusterDefaults("dev", "staging", "eks");
         assert.deepEqual([devEks.name, devEks.provider === "eks" && devEks.natGateways, devEks.provider === "eks" && devEks.logRetentionDays], ["nsip-staging", "single", 14]);
