@@ -1,28 +1,7 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { MAX_AVAILABILITY_ZONES, subnetPlan } from "../components/cluster/vpc";
 import { NsipConfigError, parseStackConfig } from "../stacks/load";
-
-/** A stack file's `config:` map as the engine hands it to the program: every value a string, objects as JSON. */
-function stackFile(stack: string): Record<string, string> {
-    const doc = parseYaml(fs.readFileSync(path.join(__dirname, "..", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-    return encode(doc.config);
-}
-
-function encode(values: Record<string, unknown>): Record<string, string> {
-    return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-}
-
-function withOverrides(stack: string, overrides: Record<string, unknown>): Record<string, string> {
-    const base = stackFile(stack);
-    for (const [key, value] of Object.entries(overrides)) {
-        const current = base[key] !== undefined && base[key].startsWith("{") ? (JSON.parse(base[key]) as Record<string, unknown>) : undefined;
-        base[key] = typeof value === "string" ? value : JSON.stringify(current && typeof value === "object" ? { ...current, ...value } : value);
-    }
-    return base;
-}
+import { problems, stackFile, withOverrides } from "./support/stack-config";
 
 /** A resources block: the dev api's defaults with some values replaced. */
 function res(over: { requests?: Record<string, string>; limits?: Record<string, string> }): Record<string, Record<string, string>> {
@@ -30,16 +9,6 @@ function res(over: { requests?: Record<string, string>; limits?: Record<string, 
         requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi", ...over.requests },
         limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "256Mi", ...over.limits },
     };
-}
-
-function problems(raw: Record<string, string>, stack: string, secretKeys: string[] = []): string[] {
-    try {
-        parseStackConfig(raw, { stack, secretKeys });
-    } catch (error) {
-        assert.ok(error instanceof NsipConfigError, `expected NsipConfigError, got ${String(error)}`);
-        return error.issues.map((i) => `${i.key}: ${i.message}`);
-    }
-    assert.fail("expected the config to be rejected");
 }
 
 describe("stack config", () => {
