@@ -152,8 +152,8 @@ describe("profiles: DESIGN.md's dev and prod columns", () => {
         assert.deepEqual([devEks.name, devEks.provider === "eks" && devEks.natGateways, devEks.provider === "eks" && devEks.logRetentionDays], ["nsip-staging", "single", 14]);
     });
 
-    it("cluster defaults: the local cluster in dev on the k3s ports; an existing cluster only gets its name", () => {
-        assert.deepEqual(clusterDefaults("dev", "dev", undefined), { provider: "local", name: "nsip-dev", apiPort: 6443, registryPort: 5001, edgePort: 8080 });
+    it("cluster defaults: the local cluster in dev on ports that rarely collide; an existing cluster only gets its name", () => {
+        assert.deepEqual(clusterDefaults("dev", "dev", undefined), { provider: "local", name: "nsip-dev", apiPort: 26443, registryPort: 25000, edgePort: 28080 });
         assert.deepEqual(clusterDefaults("prod", "prod", "existing"), { provider: "existing", name: "nsip-prod" });
     });
 });
