@@ -402,6 +402,15 @@ export const iamPrincipalArn: Check<string> = (text) =>
     parseIamPrincipalArn(text) ? undefined : "an IAM role or user ARN: arn:aws:iam::<12-digit account>:role/<name> (or user/<name>, with an optional /path/)";
 
 /** EC2 instance type names: family[generation][attributes].size, e.g. m6i.large, c7gn.16xlarge, u-6tb1.metal. */
+/**
+ * The CPU architecture of an EC2 instance type, from AWS's naming convention: Graviton (arm64) families
+ * carry a "g" after the generation digit (m7g, c6gn, r8gd, g5g, x2gd) and the first one is a1;
+ * every other family is x86_64 (g5, g4dn and gr6 are GPU families, their "g" comes first).
+ */
+export function instanceArchitecture(type: string): "arm64" | "x86_64" {
+    return /^(?:a1|[a-z]+[0-9]+[a-z-]*g[a-z-]*)\./.test(type) ? "arm64" : "x86_64";
+}
+
 export const instanceType: Check<string> = (text) =>
     /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(text) && text.length <= 32 ? undefined : 'an EC2 instance type such as "m6i.large"';
 
