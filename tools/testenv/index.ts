@@ -68,6 +68,29 @@ function runPendingCleanups(): void {
   pendingCleanups.clear();
 }
 
+/**
+ * Several distinct free loopback ports: every listener stays open until all are bound, so the OS cannot
+ * hand the same port out twice (separate freePort() calls can, which put two servers on one port).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () =>
+      new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+        const server = createServer();
+        server.unref();
+        server.on("error", reject);
+        server.listen(0, HOST, () => resolve(server));
+      }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    return typeof address === "object" && address !== null ? address.port : 0;
+  });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
 /** Asks the OS for a free loopback port. Another process may take it before we bind: callers retry. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
