@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { profileDefaults } from "../../../stacks/profiles.js";
 import { freePort } from "../../../tools/testenv/index.js";
 import { makePng } from "./support/png.js";
+import { rawExchange, type RawChunk } from "./support/raw-connection.js";
 import { API_DIR, startServerProcess, type ServerProcess } from "./support/process.js";
 import { apiEnv, freshDatabase, services, type Database } from "./support/services.js";
 
@@ -81,28 +81,8 @@ interface Answer {
 }
 
 /** Sends raw bytes on a new connection; resolves with what came back once the server closed it. */
-function raw(port: number, chunks: Array<string | Buffer | { pauseMs: number }>, timeoutMs = 30_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let received = "";
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`connection still open after ${timeoutMs} ms; got: ${received.slice(0, 200)}`));
-    }, timeoutMs);
-    socket.on("data", (data) => (received += data.toString("latin1")));
-    socket.on("error", () => undefined);
-    socket.on("close", () => {
-      clearTimeout(timer);
-      resolve(received);
-    });
-    void (async () => {
-      for (const chunk of chunks) {
-        if (socket.destroyed) return;
-        if (typeof chunk === "object" && "pauseMs" in chunk) await new Promise((done) => setTimeout(done, chunk.pauseMs));
-        else socket.write(chunk);
-      }
-    })();
-  });
+function raw(port: number, chunks: RawChunk[], timeoutMs = 30_000): Promise<string> {
+  return rawExchange(port, chunks, timeoutMs);
 }
 
 describe("hostile input against the real api and analyzer (dev profile sizes, loopback)", function () {
@@ -249,10 +229,10 @@ describe("hostile input against the real api and analyzer (dev profile sizes, lo
   it("cuts stalled and trickling bodies and slow headers with 408", async () => {
     const head = `POST /api/analyses HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 100000\r\n\r\n--B\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG`;
     const stalled = raw(apiPort, [head], 90_000);
-    const trickle: Array<string | { pauseMs: number }> = [head];
+    const trickle: RawChunk[] = [head];
     for (let i = 0; i < 100; i += 1) trickle.push({ pauseMs: 500 }, "x");
     const trickling = raw(apiPort, trickle, 90_000);
-    const slowHeaders: Array<string | { pauseMs: number }> = ["GET /api/analyses HTTP/1.1\r\n"];
+    const slowHeaders: RawChunk[] = ["GET /api/analyses HTTP/1.1\r\n"];
     for (let i = 0; i < 100; i += 1) slowHeaders.push({ pauseMs: 500 }, `X-Slow-${i}: y\r\n`);
     const slow = raw(apiPort, slowHeaders, 90_000);
     const results = await Promise.all([stalled, trickling, slow]);

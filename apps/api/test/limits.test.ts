@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { connect } from "node:net";
 import pg from "pg";
+import { rawExchange, type RawChunk } from "./support/raw-connection.js";
 import { startAnalyzerStub, type AnalyzerStub } from "./support/analyzer-stub.js";
 import { startApi, type RunningApi } from "./support/in-process.js";
 import { makePng } from "./support/png.js";
@@ -15,29 +15,8 @@ function upload(api: RunningApi): Promise<Response> {
 }
 
 /** Sends raw bytes on a new connection and resolves with everything the server sent back before closing. */
-function raw(api: RunningApi, chunks: Array<string | { pauseMs: number }>, timeoutMs = 20_000): Promise<string> {
-  const url = new URL(api.url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname);
-    let received = "";
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`the server kept the connection open for ${timeoutMs} ms; got: ${received}`));
-    }, timeoutMs);
-    socket.on("data", (data) => (received += data.toString()));
-    socket.on("error", () => undefined);
-    socket.on("close", () => {
-      clearTimeout(timer);
-      resolve(received);
-    });
-    void (async () => {
-      for (const chunk of chunks) {
-        if (socket.destroyed) return;
-        if (typeof chunk === "string") socket.write(chunk);
-        else await new Promise((done) => setTimeout(done, chunk.pauseMs));
-      }
-    })();
-  });
+function raw(api: RunningApi, chunks: RawChunk[], timeoutMs = 20_000): Promise<string> {
+  return rawExchange(Number(new URL(api.url).port), chunks, timeoutMs);
 }
 
 const MULTIPART_HEAD =
@@ -128,12 +107,12 @@ describe("api limits on memory and time (in-process, real PostgreSQL and Redis, 
 
   it("cuts a body that trickles past REQUEST_TIMEOUT_MS, and headers that do not end in HEADERS_TIMEOUT_MS", async () => {
     const api = await start({ BODY_IDLE_TIMEOUT_MS: "5000", REQUEST_TIMEOUT_MS: "1500", HEADERS_TIMEOUT_MS: "1000" });
-    const trickle: Array<string | { pauseMs: number }> = [
+    const trickle: RawChunk[] = [
       `POST /api/analyses HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 5000\r\n\r\n${MULTIPART_HEAD}`,
     ];
     for (let i = 0; i < 40; i += 1) trickle.push({ pauseMs: 200 }, "x");
     assert.match(await raw(api, trickle), /^HTTP\/1\.1 408 /);
-    const slowHeaders: Array<string | { pauseMs: number }> = ["GET /health HTTP/1.1\r\n"];
+    const slowHeaders: RawChunk[] = ["GET /health HTTP/1.1\r\n"];
     for (let i = 0; i < 20; i += 1) slowHeaders.push({ pauseMs: 200 }, `X-Slow-${i}: y\r\n`);
     assert.match(await raw(api, slowHeaders), /^HTTP\/1\.1 408 /);
   });
