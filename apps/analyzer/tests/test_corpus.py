@@ -11,11 +11,8 @@ MAX_PIXELS = 40_000_000
 
 
 @pytest.fixture(autouse=True)
-def pillow_pixel_limit():
-    previous = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    yield
-    Image.MAX_IMAGE_PIXELS = previous
+def pillow_pixel_limit(monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", MAX_PIXELS)
 
 
 @pytest.mark.parametrize("name", sorted(corpus.rejected(MAX_PIXELS)))

@@ -14,11 +14,8 @@ LIMIT = 1_000_000
 
 
 @pytest.fixture(autouse=True)
-def pillow_pixel_limit():
-    previous = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = LIMIT
-    yield
-    Image.MAX_IMAGE_PIXELS = previous
+def pillow_pixel_limit(monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", LIMIT)
 
 
 def rejected(data: bytes, content_type: str, max_pixels: int = LIMIT) -> ClientError:
