@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as path from "path";
 import { ClusterArgs, createCluster, findRetainedData, RetainedData } from "./components/cluster";
 import { eksServiceCidr, kubernetesServiceIp } from "./components/cluster/cidr";
@@ -16,6 +15,7 @@ import { ClusterAutoscalerIdentity } from "./components/cluster/autoscaler-ident
 import { BACKUP_NAME } from "./components/services/postgres/backup";
 import { PostgresBackupStorage } from "./components/services/postgres/backup-storage";
 import { loadStackConfig, NsipConfigError } from "./stacks/load";
+import { isOfflineRender, isRealUpdate } from "./stacks/run-mode";
 import type { StackOutputs } from "./stacks/outputs";
 import type { NsipConfig } from "./stacks/schema";
 
@@ -26,10 +26,8 @@ export = async function nsip(): Promise<StackOutputs> {
     const prebuilt = config.images.prebuilt;
     const buildContexts = prebuilt ? [] : appNames.map((name) => resolveBuildContext(path.join(__dirname, "apps"), name));
 
-    // The offline render (mocks) has no Docker engine to ask.
-    const offline = pulumi.runtime.getMonitor() instanceof MockMonitor;
     // A taken laptop port would fail the up half-way, after the network and the registry exist; refuse it first.
-    if (config.cluster.provider === "local" && !pulumi.runtime.isDryRun() && !offline && engineOnThisMachine()) {
+    if (config.cluster.provider === "local" && isRealUpdate() && engineOnThisMachine()) {
         const taken = await takenPorts(localClusterPorts(config.cluster));
         if (taken.length > 0) throw new NsipConfigError(taken);
     }
@@ -43,8 +41,8 @@ export = async function nsip(): Promise<StackOutputs> {
             ? await findRetainedData({ clusterName: config.cluster.name, repositoryNames: appNames.map((app) => `${REPOSITORY_PREFIX}/${app}`) }, providers.aws)
             : undefined;
     const cluster = createCluster("nsip", clusterArgs(config, retained), { providers });
-    // Offline, the render shows the EKS default platform.
-    const buildPlatform = await imagePlatform(config.images.platform, config.cluster.provider, offline ? async () => "linux/amd64" : undefined);
+    // The offline render has no Docker engine to ask: it shows the EKS default platform.
+    const buildPlatform = await imagePlatform(config.images.platform, config.cluster.provider, isOfflineRender() ? async () => "linux/amd64" : undefined);
 
     const imageDigests: Record<AppName, pulumi.Output<string>> = prebuilt
         ? { api: pulumi.output(prebuilt.api), frontend: pulumi.output(prebuilt.frontend), analyzer: pulumi.output(prebuilt.analyzer) }

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { parseCidr } from "../components/cluster/cidr";
 import type { ConfigIssue } from "./rules";
 import type { NsipConfig } from "./schema";
+import { isRealUpdate } from "./run-mode";
 
 /**
  * Values reserved for documentation that the committed example stacks carry. They are well-formed, so the
@@ -52,8 +52,7 @@ export function documentationPlaceholders(config: NsipConfig): ConfigIssue[] {
 export type PlaceholderMode = "refuse" | "warn";
 
 export function placeholderMode(): PlaceholderMode {
-    const offline = pulumi.runtime.getMonitor() instanceof MockMonitor;
-    return pulumi.runtime.isDryRun() || offline ? "warn" : "refuse";
+    return isRealUpdate() ? "refuse" : "warn";
 }
 
 /**
