@@ -72,7 +72,7 @@ function runPendingCleanups(): void {
  * Several distinct free loopback ports: every listener stays open until all are bound, so the OS cannot
  * hand the same port out twice (separate freePort() calls can, which put two servers on one port).
  */
-export async function freePorts(count: number): Promise<number[]> {
+export async function freePorts<N extends number>(count: N): Promise<Tuple<N, number>> {
   const servers = await Promise.all(
     Array.from({ length: count }, () =>
       new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
@@ -88,8 +88,11 @@ export async function freePorts(count: number): Promise<number[]> {
     return typeof address === "object" && address !== null ? address.port : 0;
   });
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
+  return ports as Tuple<N, number>;
 }
+
+/** `count` items of T as a tuple, so destructuring a literal count needs no undefined checks. */
+type Tuple<N extends number, T, Items extends T[] = []> = Items["length"] extends N ? Items : Tuple<N, T, [...Items, T]>;
 
 /** Asks the OS for a free loopback port. Another process may take it before we bind: callers retry. */
 export function freePort(): Promise<number> {

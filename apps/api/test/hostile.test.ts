@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { profileDefaults } from "../../../stacks/profiles.js";
-import { freePort } from "../../../tools/testenv/index.js";
+import { freePorts } from "../../../tools/testenv/index.js";
 import { makePng } from "./support/png.js";
 import { rawExchange, type RawChunk } from "./support/raw-connection.js";
 import { API_DIR, startServerProcess, type ServerProcess } from "./support/process.js";
@@ -123,7 +123,7 @@ describe("hostile input against the real api and analyzer (dev profile sizes, lo
     const generated = spawnSync(PYTHON, ["corpus.py", corpusDir], { cwd: ANALYZER_DIR, encoding: "utf8", timeout: 180_000 });
     assert.equal(generated.status, 0, `corpus.py failed: ${generated.stderr}`);
 
-    const [port, metricsPort] = [await freePort(), await freePort()];
+    const [port, metricsPort] = await freePorts(2);
     const log = openSync(logFile, "a");
     gunicorn = spawn(PYTHON, ["-m", "gunicorn", "--config", "gunicorn.conf.py"], {
       cwd: ANALYZER_DIR,
