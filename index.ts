@@ -2,15 +2,21 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { ClusterArgs, createCluster } from "./components/cluster";
+import { ClusterArgs, createCluster, findRetainedData, RetainedData } from "./components/cluster";
+import { eksServiceCidr, kubernetesServiceIp } from "./components/cluster/cidr";
+import { engineOnThisMachine, localClusterPorts, takenPorts } from "./components/cluster/local-ports";
 import { AppImages, AppName, appNames, resolveBuildContext } from "./components/images";
+import { imagePlatform } from "./components/images/engine-platform";
 import type { ImageRegistry } from "./components/cluster/types";
 import { Platform } from "./components/platform";
 import { Services, ServicesArgs } from "./components/services";
+import { CLUSTER_AUTOSCALER_NAME } from "./components/services/cluster-autoscaler";
+import { ClusterAutoscalerIdentity } from "./components/cluster/autoscaler-identity";
 import { BACKUP_NAME } from "./components/services/postgres/backup";
 import { PostgresBackupStorage } from "./components/services/postgres/backup-storage";
 import { BackupTarget, backupTarget } from "./stacks/backup-config";
-import { loadStackConfig } from "./stacks/load";
+import { loadStackConfig, NsipConfigError } from "./stacks/load";
+import { isOfflineRender, isRealUpdate } from "./stacks/run-mode";
 import type { StackOutputs } from "./stacks/outputs";
 import type { NsipConfig } from "./stacks/schema";
 
@@ -21,10 +27,23 @@ export = async function nsip(): Promise<StackOutputs> {
     const prebuilt = config.images.prebuilt;
     const buildContexts = prebuilt ? [] : appNames.map((name) => resolveBuildContext(path.join(__dirname, "apps"), name));
 
+    // A taken laptop port would fail the up half-way, after the network and the registry exist; refuse it first.
+    if (config.cluster.provider === "local" && isRealUpdate() && engineOnThisMachine()) {
+        const taken = await takenPorts(localClusterPorts(config.cluster));
+        if (taken.length > 0) throw new NsipConfigError(taken);
+    }
+
     const stack = pulumi.getStack();
     const instance = `nsip-${stack}`;
     const providers = cloudProviders(config);
-    const cluster = createCluster("nsip", clusterArgs(config), { providers });
+    // Prod keeps its log group and repositories on destroy; a later up adopts them (components/cluster/retained.ts).
+    const retained =
+        config.cluster.provider === "eks" && config.hardening.protectData
+            ? await findRetainedData({ clusterName: config.cluster.name, repositoryNames: appNames.map((app) => `${REPOSITORY_PREFIX}/${app}`) }, providers.aws)
+            : undefined;
+    const cluster = createCluster("nsip", clusterArgs(config, retained), { providers });
+    // The offline render has no Docker engine to ask: it shows the EKS default platform.
+    const buildPlatform = await imagePlatform(config.images.platform, config.cluster.provider, isOfflineRender() ? async () => "linux/amd64" : undefined);
 
     const imageDigests: Record<AppName, pulumi.Output<string>> = prebuilt
         ? { api: pulumi.output(prebuilt.api), frontend: pulumi.output(prebuilt.frontend), analyzer: pulumi.output(prebuilt.analyzer) }
@@ -33,7 +52,7 @@ export = async function nsip(): Promise<StackOutputs> {
               {
                   contexts: buildContexts,
                   registry: registryFor(cluster.registry),
-                  platform: config.images.platform,
+                  platform: buildPlatform,
                   registryCache: config.images.registryCache,
                   labels: { version: config.images.version, source: config.images.sourceRepository },
               },
@@ -62,6 +81,16 @@ export = async function nsip(): Promise<StackOutputs> {
               )
             : undefined;
 
+    // EKS: the Cluster Autoscaler grows the node group when HPA scale-outs leave pods Pending.
+    const autoscalerIdentity =
+        config.cluster.provider === "eks"
+            ? new ClusterAutoscalerIdentity(
+                  "nsip-cluster-autoscaler",
+                  { clusterName: cluster.clusterName, namespace: config.namespace, serviceAccount: CLUSTER_AUTOSCALER_NAME },
+                  { providers },
+              )
+            : undefined;
+
     const publicUrl = publicUrlOf(config);
     const services = new Services(
         "nsip",
@@ -70,9 +99,15 @@ export = async function nsip(): Promise<StackOutputs> {
             namespace: platform.namespace,
             instance,
             hardening: config.hardening,
-            kubeApiCidrs: config.cluster.provider === "eks" ? [config.cluster.vpcCidr] : ["0.0.0.0/0"],
+            // On EKS the `kubernetes` Service's ClusterIP: the VPC CNI matches egress before kube-proxy translates it.
+            kubeApiCidrs: config.cluster.provider === "eks" ? [`${kubernetesServiceIp(eksServiceCidr(config.cluster.vpcCidr))}/32`] : ["0.0.0.0/0"],
             backup: config.backup.enabled ? backupArgs(config, backupTo, backupStorage, config.storage.storageClassName ?? cluster.storageClassName) : undefined,
             dependsOn: [platform],
+            clusterReadiness: cluster.readiness,
+            clusterAutoscaler:
+                autoscalerIdentity && config.cluster.provider === "eks"
+                    ? { clusterName: config.cluster.name, region: config.cluster.region, namespace: config.namespace, dependsOn: [autoscalerIdentity.association] }
+                    : undefined,
         },
         { provider: cluster.provider },
     );
@@ -139,7 +174,10 @@ function cloudProviders(config: NsipConfig): Record<string, pulumi.ProviderResou
     }
 }
 
-function clusterArgs(config: NsipConfig): ClusterArgs {
+/** ECR repositories are `<prefix>/<app>`. */
+const REPOSITORY_PREFIX = "nsip";
+
+function clusterArgs(config: NsipConfig, retained: RetainedData | undefined): ClusterArgs {
     const c = config.cluster;
     switch (c.provider) {
         case "eks":
@@ -148,6 +186,7 @@ function clusterArgs(config: NsipConfig): ClusterArgs {
                 clusterName: c.name,
                 kubernetesVersion: c.kubernetesVersion,
                 region: c.region,
+                serviceCidr: eksServiceCidr(c.vpcCidr),
                 network: { cidrBlock: c.vpcCidr, availabilityZoneCount: c.availabilityZones, natGateways: c.natGateways },
                 publicAccessCidrs: c.publicAccessCidrs,
                 adminPrincipalArns: c.adminPrincipalArns,
@@ -156,13 +195,14 @@ function clusterArgs(config: NsipConfig): ClusterArgs {
                 nodeGroup: c.nodeGroup,
                 registry: {
                     imageNames: [...appNames],
-                    repositoryPrefix: "nsip",
+                    repositoryPrefix: REPOSITORY_PREFIX,
                     encryption: "KMS",
                     untaggedExpiryDays: 7,
                     keepTaggedImages: 30,
                     mutableTagPatterns: ["buildcache"],
                 },
                 protectData: config.hardening.protectData,
+                adopt: retained,
             };
         case "local":
             return {

@@ -34,9 +34,9 @@ export const workloadTypes: readonly string[] = [types.Deployment, types.Statefu
 /** Resources that hold data and must be `protect`ed in prod. */
 export const dataTypes: readonly string[] = [types.PersistentVolumeClaim, types.KmsKey, types.EcrRepository, types.LogGroup, types.S3Bucket];
 
-/** The only workloads and ServiceAccounts that may mount an API token: Prometheus' service discovery and kube-state-metrics. */
-export const TOKEN_EXEMPT_NAMES: readonly string[] = ["prometheus", "kube-state-metrics"];
-const TOKEN_EXEMPT = TOKEN_EXEMPT_NAMES.join(" and ");
+/** The only workloads and ServiceAccounts that may mount an API token: service discovery, node autoscaling, backup freshness. */
+export const TOKEN_EXEMPT_NAMES: readonly string[] = ["prometheus", "cluster-autoscaler", "kube-state-metrics"];
+const TOKEN_EXEMPT_TEXT = new Intl.ListFormat("en", { type: "conjunction" }).format(TOKEN_EXEMPT_NAMES);
 /** Exporter ports: node 9100 (our apps' metrics port too), nginx 9113, redis 9121, postgres 9187. */
 export const METRICS_PORTS: ReadonlySet<number> = new Set([9100, 9113, 9121, 9187]);
 export const METRICS_PORT_NAME = "metrics";
@@ -203,18 +203,18 @@ export function probeViolations(obj: K8sObject): string[] {
     return out;
 }
 
-/** automountServiceAccountToken: false on ServiceAccounts and pod templates, prometheus and kube-state-metrics excepted. */
+/** automountServiceAccountToken: false on ServiceAccounts and pod templates, prometheus, the autoscaler and kube-state-metrics excepted. */
 export function serviceAccountTokenViolations(obj: K8sObject): string[] {
     if (TOKEN_EXEMPT_NAMES.includes(nameOf(obj))) return [];
     if (obj.kind === "ServiceAccount") {
         return obj.automountServiceAccountToken === false
             ? []
-            : [`${describeObject(obj)}: automountServiceAccountToken must be false (found ${obj.automountServiceAccountToken ?? "unset"}); only ${TOKEN_EXEMPT} get a token`];
+            : [`${describeObject(obj)}: automountServiceAccountToken must be false (found ${obj.automountServiceAccountToken ?? "unset"}); only ${TOKEN_EXEMPT_TEXT} get a token`];
     }
     const spec = podSpecOf(obj);
     if (spec === undefined || spec.automountServiceAccountToken === false) return [];
     return [
-        `${describeObject(obj)}: ${podSpecPath(obj)}.automountServiceAccountToken must be false (found ${spec.automountServiceAccountToken ?? "unset"}); only ${TOKEN_EXEMPT} get a token`,
+        `${describeObject(obj)}: ${podSpecPath(obj)}.automountServiceAccountToken must be false (found ${spec.automountServiceAccountToken ?? "unset"}); only ${TOKEN_EXEMPT_TEXT} get a token`,
     ];
 }
 
@@ -418,7 +418,7 @@ export const objectRules: readonly ObjectRule[] = [
     },
     {
         name: "no-service-account-token",
-        description: `automountServiceAccountToken is false on ServiceAccounts and pod templates, except ${TOKEN_EXEMPT}.`,
+        description: `automountServiceAccountToken is false on ServiceAccounts and pod templates, except ${TOKEN_EXEMPT_TEXT}.`,
         types: [...workloadTypes, types.ServiceAccount],
         check: serviceAccountTokenViolations,
     },

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { backupSecretPaths } from "./backup-config";
 import { clusterDefaults, profileDefaults } from "./profiles";
+import { placeholderIssues, placeholderMode } from "./placeholders";
 import { prodFloorRules } from "./prod-floor";
 import { ConfigIssue, ConfigRule, crossFieldRules } from "./rules";
 import { configKeys, configSchema, Environment, NsipConfig } from "./schema";
@@ -26,7 +27,10 @@ export function loadStackConfig(): NsipConfig {
     // isConfigSecret is exported by the SDK's runtime but not declared in its typings.
     const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
     const secretKeys = Object.keys(raw).filter((key) => runtime.isConfigSecret?.(key) ?? false);
-    return parseStackConfig(raw, { stack: pulumi.getStack(), secretKeys });
+    const config = parseStackConfig(raw, { stack: pulumi.getStack(), secretKeys });
+    const refused = placeholderIssues(config, placeholderMode());
+    if (refused.length > 0) throw new NsipConfigError(refused);
+    return config;
 }
 
 /**

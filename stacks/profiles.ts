@@ -17,7 +17,7 @@ export function profileDefaults(env: Environment): Defaults {
     const pick = <T>(dev: T, prod: T): T => (env === "prod" ? prod : dev);
     return {
         namespace: "nsip",
-        images: { platform: "linux/amd64", version: "0.1.0", registryCache: pick(false, true) },
+        images: { version: "0.1.0", registryCache: pick(false, true) },
         hardening: {
             podSecurityLevel: pick("baseline", "restricted"),
             podDisruptionBudgets: pick(false, true),
@@ -30,13 +30,16 @@ export function profileDefaults(env: Environment): Defaults {
             frontend: { replicas: pick(1, 2), resources: pick(resources("20m", "32Mi", "100m", "64Mi"), resources("50m", "64Mi", "250m", "128Mi")) },
             api: {
                 replicas: pick(1, 3),
-                resources: pick(resources("100m", "128Mi", "500m", "256Mi"), resources("250m", "256Mi", "1", "512Mi")),
+                // Limits from measured peaks (apps/api/memory-peaks.json): warm idle RSS plus
+                // api.maxConcurrentUploads uploads of maxUploadBytes, with a quarter to spare.
+                resources: pick(resources("100m", "192Mi", "500m", "384Mi"), resources("250m", "320Mi", "1", "512Mi")),
                 autoscaling: pick(undefined, { minReplicas: 3, maxReplicas: 10, targetCpuUtilization: 70 }),
             },
             analyzer: {
                 replicas: pick(1, 2),
                 workers: pick(2, 4),
-                // Each worker may hold a 40-megapixel decode (~300 MB) at once.
+                // Every worker may hold the costliest accepted image at once (apps/analyzer/memory-peaks.json:
+                // ~320 MiB at 40 MP); limits cover master + workers x that, with a quarter to spare.
                 resources: pick(resources("100m", "256Mi", "1", "1Gi"), resources("500m", "1Gi", "2", "2Gi")),
                 autoscaling: pick(undefined, { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 70 }),
             },
@@ -52,7 +55,7 @@ export function profileDefaults(env: Environment): Defaults {
             apiRateLimit: { requestsPerSecond: pick(50, 20), burst: pick(100, 40) },
             proxyTimeoutSeconds: 30,
         },
-        api: { maxUploadBytes: 10 * 1024 * 1024, rateLimitPerMinute: pick(600, 120), corsOrigins: [], logLevel: pick("debug", "info"), cacheTtlSeconds: 3600 },
+        api: { maxUploadBytes: 10 * 1024 * 1024, maxConcurrentUploads: pick(4, 8), rateLimitPerMinute: pick(600, 120), corsOrigins: [], logLevel: pick("debug", "info"), cacheTtlSeconds: 3600 },
         redis: { maxmemory: "256mb", maxmemoryPolicy: "allkeys-lru" },
         // Every environment backs up; the target follows the cluster (stacks/backup-config.ts).
         backup: { enabled: true, schedule: "0 3 * * *", retentionDays: pick(7, 30) },
@@ -82,10 +85,12 @@ export function clusterDefaults(env: Environment, stack: string, provider: Clust
                 adminPrincipalArns: [],
                 extraLogTypes: [],
                 logRetentionDays: env === "prod" ? 90 : 14,
-                nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 },
+                nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50, amiType: "AL2023_x86_64_STANDARD" },
             };
         case "local":
-            return { provider: "local", name, apiPort: 6443, registryPort: 5001, edgePort: 8080 };
+            // Off the ports other local tools take by default: 6443/6444 (Docker Desktop's, Rancher Desktop's and k3s's
+            // Kubernetes), 5000/5001 (registries, macOS AirPlay), 8080 (dev servers); below the Linux ephemeral range.
+            return { provider: "local", name, apiPort: 26443, registryPort: 25000, edgePort: 28080 };
         case "existing":
             return { provider: "existing", name };
     }

@@ -1,6 +1,6 @@
 import { backupIssues } from "./backup-config";
 import type { NsipConfig } from "./schema";
-import { compareAmounts, nginxSizeBytes, parseAcmArn, parseIamPrincipalArn, parseQuantity, partitionOf, quantityBytes, redisMemoryBytes } from "./values";
+import { compareAmounts, instanceArchitecture, nginxSizeBytes, parseAcmArn, parseIamPrincipalArn, parseQuantity, partitionOf, quantityBytes, redisMemoryBytes } from "./values";
 
 /** A stack config problem: the offending key path and what was expected. */
 export interface ConfigIssue {
@@ -85,6 +85,16 @@ export const crossFieldRules: readonly ConfigRule[] = [
                 : none;
         }),
     ),
+
+    rule("node AMI type matches the instance types' architecture", (c) => {
+        if (c.cluster.provider !== "eks") return none;
+        const { amiType, instanceTypes } = c.cluster.nodeGroup;
+        const amiArchitecture = /ARM_64/.test(amiType) ? "arm64" : "x86_64";
+        const mismatched = instanceTypes.filter((type) => instanceArchitecture(type) !== amiArchitecture);
+        return mismatched.length === 0
+            ? none
+            : issue("nsip:cluster.nodeGroup.amiType", `an AMI type for the instance types' architecture (${mismatched.map((t) => `${t} is ${instanceArchitecture(t)}`).join(", ")}), found ${amiType} (${amiArchitecture})`);
+    }),
 
     rule("node group sizes in order", (c) => {
         if (c.cluster.provider !== "eks") return none;

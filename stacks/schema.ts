@@ -175,6 +175,8 @@ const eksCluster = z.strictObject({
         maxSize: nodeCount,
         /** gp3 root volumes; 20 GiB holds the node image and the eight services' images. */
         diskSizeGiB: integer(20, 16384),
+        /** The node AMI, explicit so an EKS default change never replaces the nodes; must match the instance types' architecture. */
+        amiType: oneOf(["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"]),
     }),
 });
 
@@ -221,7 +223,8 @@ export const hardeningSchema = z.strictObject({
 });
 
 const imagesSchema = z.strictObject({
-    platform: oneOf(["linux/amd64", "linux/arm64"]),
+    /** Unset: the Docker engine's own platform on the local cluster, linux/amd64 elsewhere (components/images/engine-platform.ts). */
+    platform: oneOf(["linux/amd64", "linux/arm64"]).optional(),
     /** Version label baked into the images (OCI `version`) and the `app.kubernetes.io/version` label; the tag itself is the content hash. */
     version: checked("labelValue", v.labelValue),
     registryCache: flag,
@@ -259,6 +262,8 @@ const INT32_MAX = 2 ** 31 - 1;
 const apiSchema = z.strictObject({
     /** Passed to the api and the analyzer; the edge's client_max_body_size must be larger (rules.ts). */
     maxUploadBytes: integer(1024, 1024 * 2 ** 20),
+    /** Uploads whose bodies the api holds at once; the api pod's memory limit must cover them (test/resource-budget.test.ts). */
+    maxConcurrentUploads: integer(1, 256),
     rateLimitPerMinute: integer(1, INT32_MAX),
     corsOrigins: distinctList(checked("corsOrigin", v.corsOrigin), "origins"),
     logLevel: oneOf(["fatal", "error", "warn", "info", "debug", "trace"]),

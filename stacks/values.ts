@@ -48,9 +48,9 @@ export interface Amount {
 export function parseQuantity(text: string): { amount: Amount; suffix: string } | undefined {
     const match = QUANTITY.exec(text);
     if (!match) return undefined;
-    const [whole, fraction = ""] = match[1].split(".");
+    const [whole, fraction = ""] = match[1]!.split(".");
     const suffix = match[2] ?? "";
-    const factor = SUFFIX_FACTOR[suffix];
+    const factor = SUFFIX_FACTOR[suffix]!; // the pattern admits only these suffixes
     return { amount: { num: BigInt(whole + fraction) * factor.num, den: 10n ** BigInt(fraction.length) * factor.den }, suffix };
 }
 
@@ -123,7 +123,7 @@ export const dnsSubdomain: Check<string> = (text) =>
 /** A public host name: a subdomain with at least two labels whose last label is not all digits. */
 export const hostName: Check<string> = (text) => {
     const labels = text.split(".");
-    const ok = dnsSubdomain(text) === undefined && labels.length >= 2 && !/^[0-9]+$/.test(labels[labels.length - 1]);
+    const ok = dnsSubdomain(text) === undefined && labels.length >= 2 && !/^[0-9]+$/.test(labels[labels.length - 1]!);
     return ok ? undefined : 'a DNS host name such as "nsip.example.com" (lowercase labels separated by dots)';
 };
 
@@ -237,7 +237,7 @@ const CRON_DESCRIPTORS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily
 
 /** One cron field: a comma list of `*`, `?`, `n`, `a-b`, each optionally `/step`. */
 function cronField(text: string, field: (typeof CRON_FIELDS)[number]): string | undefined {
-    const range = `${field.name} must be ${field.min}-${field.max}${"names" in field ? ` or ${field.names[0].toUpperCase()}-${field.names[field.names.length - 1].toUpperCase()}` : ""}`;
+    const range = `${field.name} must be ${field.min}-${field.max}${"names" in field ? ` or ${field.names[0]!.toUpperCase()}-${field.names[field.names.length - 1]!.toUpperCase()}` : ""}`;
     const value = (token: string): number | undefined => {
         if (/^[0-9]+$/.test(token)) return Number(token);
         const index = "names" in field ? (field.names as readonly string[]).indexOf(token.toLowerCase()) : -1;
@@ -248,7 +248,7 @@ function cronField(text: string, field: (typeof CRON_FIELDS)[number]): string | 
         if (!match) return `${field.name} "${part}" is not a value, range or step`;
         if (match[2] !== undefined && Number(match[2]) === 0) return `${field.name} step must be positive`;
         if (match[1] === "*" || match[1] === "?") continue;
-        const bounds = match[1].split("-");
+        const bounds = match[1]!.split("-");
         if (bounds.length > 2) return `${field.name} "${part}" is not a value, range or step`;
         const numbers = bounds.map(value);
         if (numbers.some((n) => n === undefined || n < field.min || n > field.max)) return range;
@@ -265,7 +265,7 @@ export const cronSchedule: Check<string> = (text) => {
     const fields = text.trim().split(/\s+/);
     if (fields.length !== 5 || text.trim() === "") return expected;
     for (const [i, field] of fields.entries()) {
-        const problem = cronField(field, CRON_FIELDS[i]);
+        const problem = cronField(field, CRON_FIELDS[i]!);
         if (problem) return `${expected}; ${problem}`;
     }
     return undefined;
@@ -292,7 +292,7 @@ export function redisMemoryBytes(text: string): number | undefined {
     const match = /^([0-9]{1,13})(b|k|kb|m|mb|g|gb)?$/.exec(text);
     if (!match) return undefined;
     const units: Record<string, number> = { "": 1, b: 1, k: 1e3, kb: 1024, m: 1e6, mb: 2 ** 20, g: 1e9, gb: 2 ** 30 };
-    return Number(match[1]) * units[match[2] ?? ""];
+    return Number(match[1]) * units[match[2] ?? ""]!;
 }
 
 export const redisMemory: Check<string> = (text) => {
@@ -380,7 +380,7 @@ const IAM_PRINCIPAL_ARN = new RegExp(`^arn:(${PARTITION}):iam::${ACCOUNT}:(role|
 
 export function parseAcmArn(text: string): { partition: string; region: string } | undefined {
     const match = ACM_ARN.exec(text);
-    return match ? { partition: match[1], region: match[2] } : undefined;
+    return match ? { partition: match[1]!, region: match[2]! } : undefined;
 }
 
 export const acmCertificateArn: Check<string> = (text) => {
@@ -394,14 +394,23 @@ export const acmCertificateArn: Check<string> = (text) => {
 
 export function parseIamPrincipalArn(text: string): { partition: string } | undefined {
     const match = IAM_PRINCIPAL_ARN.exec(text);
-    if (!match || match[3].length > 512) return undefined;
-    return { partition: match[1] };
+    if (!match || match[3]!.length > 512) return undefined;
+    return { partition: match[1]! };
 }
 
 export const iamPrincipalArn: Check<string> = (text) =>
     parseIamPrincipalArn(text) ? undefined : "an IAM role or user ARN: arn:aws:iam::<12-digit account>:role/<name> (or user/<name>, with an optional /path/)";
 
 /** EC2 instance type names: family[generation][attributes].size, e.g. m6i.large, c7gn.16xlarge, u-6tb1.metal. */
+/**
+ * The CPU architecture of an EC2 instance type, from AWS's naming convention: Graviton (arm64) families
+ * carry a "g" after the generation digit (m7g, c6gn, r8gd, g5g, x2gd) and the first one is a1;
+ * every other family is x86_64 (g5, g4dn and gr6 are GPU families, their "g" comes first).
+ */
+export function instanceArchitecture(type: string): "arm64" | "x86_64" {
+    return /^(?:a1|[a-z]+[0-9]+[a-z-]*g[a-z-]*)\./.test(type) ? "arm64" : "x86_64";
+}
+
 export const instanceType: Check<string> = (text) =>
     /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(text) && text.length <= 32 ? undefined : 'an EC2 instance type such as "m6i.large"';
 

@@ -1,7 +1,11 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { clusterDefaults } from "../stacks/profiles";
 import { EKS_ADDONS, EksCluster, EksClusterArgs, GP3_STORAGE_CLASS } from "../components/cluster/eks";
-import { parseCidr } from "../components/cluster/cidr";
+import { eksServiceCidr, kubernetesServiceIp, parseCidr } from "../components/cluster/cidr";
+import { findRetainedData } from "../components/cluster/retained";
 import { isSecretOutput, MOCK_ACCOUNT, MOCK_AZS, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
 
 const T = {
@@ -34,12 +38,13 @@ function prodArgs(overrides: Partial<EksClusterArgs> = {}): EksClusterArgs {
         clusterName: "nsip-prod",
         kubernetesVersion: "1.35",
         region: "eu-west-1",
+        serviceCidr: "172.20.0.0/16",
         network: { cidrBlock: "10.20.0.0/16", availabilityZoneCount: 3, natGateways: "perAz" },
         publicAccessCidrs: ["203.0.113.0/24", "198.51.100.7/32"],
         adminPrincipalArns: ADMINS,
         logRetentionDays: 90,
         extraLogTypes: ["controllerManager"],
-        nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, maxSize: 6, desiredSize: 3, diskSizeGiB: 60 },
+        nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, maxSize: 6, desiredSize: 3, diskSizeGiB: 60, amiType: "AL2023_x86_64_STANDARD" },
         addonVersions: { "vpc-cni": "v1.20.4-eksbuild.2" },
         registry: { imageNames: ["api", "analyzer", "frontend"], repositoryPrefix: "nsip", encryption: "KMS", untaggedExpiryDays: 14, keepTaggedImages: 30 },
         protectData: true,
@@ -82,7 +87,7 @@ describe("cluster: EKS (prod args)", () => {
     it("sends api, audit, authenticator (+ extras) to a log group with the configured retention, created before the cluster", () => {
         const cluster = recorder.one(T.cluster);
         assert.deepStrictEqual(cluster.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager"]);
-        const logGroup = recorder.one(T.logGroup);
+        const logGroup = recorder.one(T.logGroup, "prod-control-plane");
         assert.strictEqual(logGroup.inputs.name, "/aws/eks/nsip-prod/cluster");
         assert.strictEqual(logGroup.inputs.retentionInDays, 90);
         assert.strictEqual(cluster.inputs.name, "nsip-prod", "the cluster name is fixed, matching the log group");
@@ -110,6 +115,72 @@ describe("cluster: EKS (prod args)", () => {
         assert.strictEqual(vpcConfig.endpointPrivateAccess, true);
         assert.strictEqual(vpcConfig.endpointPublicAccess, true);
         assert.deepStrictEqual(vpcConfig.publicAccessCidrs, ["203.0.113.0/24", "198.51.100.7/32"]);
+    });
+
+    it("opts out of extended support: the upgrade policy is STANDARD, set explicitly", () => {
+        assert.deepStrictEqual(recorder.one(T.cluster).inputs.upgradePolicy, { supportType: "STANDARD" });
+        assert.strictEqual(recorder.one(T.cluster).inputs.version, "1.35");
+    });
+
+    it("sets the Service CIDR explicitly, so the API's ClusterIP (its first address) is known to the NetworkPolicies", () => {
+        assert.deepStrictEqual(recorder.one(T.cluster).inputs.kubernetesNetworkConfig, { ipFamily: "ipv4", serviceIpv4Cidr: "172.20.0.0/16" });
+        assert.strictEqual(kubernetesServiceIp("172.20.0.0/16"), "172.20.0.1");
+        assert.strictEqual(kubernetesServiceIp("10.100.0.0/16"), "10.100.0.1");
+        // As EKS picks it: never overlapping the VPC.
+        assert.strictEqual(eksServiceCidr("10.40.0.0/16"), "172.20.0.0/16");
+        assert.strictEqual(eksServiceCidr("172.20.0.0/16"), "10.100.0.0/16");
+        assert.strictEqual(eksServiceCidr("192.168.0.0/16"), "10.100.0.0/16");
+    });
+
+    it("gives the cluster role the key user grants on the Secrets key (as terraform-aws-eks does), before the cluster", () => {
+        const key = recorder.one(T.kmsKey);
+        const role = recorder.one(T.role, "prod-cluster");
+        const grant = recorder.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.dependencies.includes(role.urn) && p.dependencies.includes(key.urn))!;
+        assert.ok(grant, "an inline policy on the cluster role, for the key");
+        const [statement] = JSON.parse(grant.inputs.policy).Statement;
+        assert.deepStrictEqual(statement, { Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: key.outputs.arn });
+        assert.ok(recorder.one(T.cluster).dependencies.includes(grant.urn));
+    });
+
+    it("sets the node AMI type explicitly", () => {
+        assert.strictEqual(recorder.one(T.nodeGroup).inputs.amiType, "AL2023_x86_64_STANDARD");
+    });
+
+    it("creates the Container Insights log groups with a retention before the observability add-on", () => {
+        const groups = recorder.ofType(T.logGroup).filter((g) => String(g.inputs.name).startsWith("/aws/containerinsights/"));
+        assert.deepStrictEqual(groups.map((g) => g.inputs.name).sort(), ["application", "dataplane", "host", "performance"].map((g) => `/aws/containerinsights/nsip-prod/${g}`));
+        const observability = addon(recorder, "amazon-cloudwatch-observability");
+        for (const group of groups) {
+            assert.strictEqual(group.inputs.retentionInDays, 90);
+            assert.ok(observability.dependencies.includes(group.urn), `${group.inputs.name} before the agent writes to it`);
+        }
+    });
+
+    it("locks the VPC's default security group down: no rule in, none out", () => {
+        const sg = recorder.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup");
+        assert.strictEqual(sg.inputs.vpcId, recorder.one(T.vpc).outputs.id ?? recorder.one(T.vpc).id);
+        assert.deepStrictEqual([sg.inputs.ingress, sg.inputs.egress], [[], []]);
+    });
+
+    it("sends every VPC flow to CloudWatch Logs with the retention, through a role only VPC Flow Logs may assume", () => {
+        const flowLog = recorder.one("aws:ec2/flowLog:FlowLog");
+        assert.strictEqual(flowLog.inputs.trafficType, "ALL");
+        assert.strictEqual(flowLog.inputs.logDestinationType, "cloud-watch-logs");
+        const group = recorder.ofType(T.logGroup).find((g) => g.outputs.arn === flowLog.inputs.logDestination)!;
+        assert.strictEqual(group.inputs.retentionInDays, 90);
+        const role = recorder.ofType(T.role).find((r) => r.outputs.arn === flowLog.inputs.iamRoleArn)!;
+        assert.match(role.inputs.assumeRolePolicy, /vpc-flow-logs\.amazonaws\.com/);
+        const delivery = recorder.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => flowLog.dependencies.includes(p.urn))!;
+        assert.deepStrictEqual(JSON.parse(delivery.inputs.policy).Statement[0].Resource, `${group.outputs.arn}:*`);
+    });
+
+    it("routes S3 (ECR layers, backups) from the private subnets through a gateway endpoint, not NAT", () => {
+        const endpoint = recorder.one("aws:ec2/vpcEndpoint:VpcEndpoint");
+        assert.strictEqual(endpoint.inputs.serviceName, "com.amazonaws.eu-west-1.s3");
+        assert.strictEqual(endpoint.inputs.vpcEndpointType, "Gateway");
+        const privateTables = recorder.ofType(T.routeTable).filter((t) => t.name.includes("private"));
+        assert.deepStrictEqual([...endpoint.inputs.routeTableIds].sort(), privateTables.map((t) => t.outputs.id ?? t.id).sort());
+        assert.strictEqual(privateTables.length, 3);
     });
 
     it("spreads private node subnets and public LB subnets over distinct AZs with the ELB role tags", () => {
@@ -253,7 +324,19 @@ describe("cluster: EKS (prod args)", () => {
         for (const association of recorder.ofType(T.accessPolicy)) {
             assert.ok(upstream.has(association.urn), "provider waits until the admins have access");
         }
-        assert.ok(upstream.has(recorder.one(T.nodeGroup).urn));
+    });
+
+    it("the provider waits for access only: no node group, no add-on; workloads get what they need from readiness", async () => {
+        const upstream = recorder.upstream(recorder.one(T.k8sProvider));
+        assert.ok(!upstream.has(recorder.one(T.nodeGroup).urn), "namespaces and Secrets need no nodes");
+        assert.deepStrictEqual(recorder.ofType(T.addon).filter((a) => upstream.has(a.urn)).map((a) => a.inputs.addonName), []);
+        const names = async (resources: pulumi.Resource[]) => Promise.all(resources.map((r) => valueOf((r as pulumi.CustomResource).urn)));
+        const addonUrn = (addonName: string) => addon(recorder, addonName).urn;
+        assert.deepStrictEqual(
+            (await names(component.readiness.pods)).sort(),
+            [recorder.one(T.nodeGroup).urn, addonUrn("vpc-cni"), addonUrn("kube-proxy"), addonUrn("eks-pod-identity-agent"), addonUrn("coredns")].sort(),
+        );
+        assert.deepStrictEqual(await names(component.readiness.volumes), [addonUrn("aws-ebs-csi-driver")]);
     });
 
     it("exposes endpoint, network ids, cluster name and an aws-nlb edge", async () => {
@@ -313,8 +396,9 @@ describe("cluster: EKS (prod args)", () => {
     });
 
     it("protects and retains the KMS key, ECR repositories and log group in prod, and nothing else", () => {
+        // Every log group: the control plane's, the flow logs, Container Insights' four.
         const expected = [...recorder.ofType(T.kmsKey), ...recorder.ofType(T.ecrRepo), ...recorder.ofType(T.logGroup)].map((r) => r.urn).sort();
-        assert.strictEqual(expected.length, 5);
+        assert.strictEqual(expected.length, 10);
         assert.deepStrictEqual(recorder.resources.filter((r) => r.protect).map((r) => r.urn).sort(), expected);
         assert.deepStrictEqual(recorder.resources.filter((r) => r.retainOnDelete).map((r) => r.urn).sort(), expected);
     });
@@ -385,6 +469,12 @@ describe("cluster: EKS argument guards", () => {
         assert.throws(() => new EksCluster("x", prodArgs({ adminPrincipalArns: [] })), /at least one admin principal/);
     });
 
+    it("refuses a Service CIDR that overlaps the VPC", async () => {
+        const recorder = await ResourceRecorder.start();
+        assert.throws(() => new EksCluster("x", prodArgs({ serviceCidr: "10.20.128.0/20" })), /Service CIDR 10\.20\.128\.0\/20 overlaps the VPC CIDR 10\.20\.0\.0\/16/);
+        await recorder.settle();
+    });
+
     it("refuses fewer than two AZs", async () => {
         const recorder = await ResourceRecorder.start();
         assert.throws(() => new EksCluster("x", prodArgs({ network: { cidrBlock: "10.0.0.0/16", availabilityZoneCount: 1, natGateways: "single" } })), /from 2 to 4/);
@@ -406,5 +496,71 @@ describe("cluster: EKS under preview (unknown outputs)", () => {
         assert.strictEqual(await (cluster.kubeconfig as any).isKnown, false);
         assert.strictEqual(await (cluster.endpoint as any).isKnown, false);
         assert.ok(recorder.one(T.storageClass));
+    });
+});
+
+describe("cluster: Kubernetes versions", () => {
+    it("the prod default minor is the test control plane's minor (tools/k8s/versions.env)", () => {
+        const env = fs.readFileSync(path.join(__dirname, "..", "tools", "k8s", "versions.env"), "utf8");
+        const controlPlane = /^KUBERNETES_VERSION=(\d+\.\d+)\.\d+$/m.exec(env)?.[1];
+        assert.ok(controlPlane, "versions.env pins KUBERNETES_VERSION=<major>.<minor>.<patch>");
+        const prod = clusterDefaults("prod", "prod", undefined);
+        assert.strictEqual(prod.provider, "eks");
+        assert.strictEqual(prod.provider === "eks" ? prod.kubernetesVersion : undefined, controlPlane);
+    });
+});
+
+describe("cluster: EKS data retained by an earlier stack", () => {
+    after(stopMocks);
+
+    it("adopts the control-plane log group and the repositories that exist (import option, same name as id)", async () => {
+        const { recorder } = await build(prodArgs({ adopt: { controlPlaneLogGroup: true, containerInsightsLogGroups: ["/aws/containerinsights/nsip-prod/application"], repositories: ["nsip/api"] } }));
+        assert.strictEqual(recorder.one(T.logGroup, "prod-control-plane").importId, "/aws/eks/nsip-prod/cluster");
+        const imports = Object.fromEntries(recorder.ofType(T.ecrRepo).map((r) => [r.inputs.name, r.importId]));
+        assert.deepStrictEqual(imports, { "nsip/api": "nsip/api", "nsip/analyzer": undefined, "nsip/frontend": undefined });
+        const insights = Object.fromEntries(recorder.ofType(T.logGroup).filter((g) => String(g.inputs.name).startsWith("/aws/containerinsights/")).map((g) => [g.inputs.name, g.importId]));
+        assert.deepStrictEqual(insights, {
+            "/aws/containerinsights/nsip-prod/application": "/aws/containerinsights/nsip-prod/application",
+            "/aws/containerinsights/nsip-prod/dataplane": undefined,
+            "/aws/containerinsights/nsip-prod/host": undefined,
+            "/aws/containerinsights/nsip-prod/performance": undefined,
+        });
+        // Adopted data stays protected and retained like created data.
+        assert.ok(recorder.one(T.logGroup, "prod-control-plane").protect && recorder.one(T.logGroup, "prod-control-plane").retainOnDelete);
+    });
+
+    it("creates everything when nothing is left over", async () => {
+        const { recorder } = await build(prodArgs({ adopt: { controlPlaneLogGroup: false, containerInsightsLogGroups: [], repositories: [] } }));
+        assert.deepStrictEqual(recorder.resources.filter((r) => r.importId !== undefined).map((r) => r.name), []);
+    });
+
+    it("finds exactly the stack's log group and repositories among what the account holds", async () => {
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+                call: (args) => {
+                    if (args.token === "aws:cloudwatch/getLogGroups:getLogGroups") {
+                        const held = ["/aws/eks/nsip-prod/cluster-old", "/aws/eks/nsip-prod/cluster", "/aws/eks/nsip-prod-2/cluster-old", "/aws/containerinsights/nsip-prod/host"];
+                        return { logGroupNames: held.filter((name) => name.startsWith(args.inputs.logGroupNamePrefix)) };
+                    }
+                    if (args.token === "aws:ecr/getRepositories:getRepositories") return { names: ["nsip/api", "nsip/frontend", "other/api"] };
+                    throw new Error(`unexpected invoke ${args.token}`);
+                },
+            },
+            "project",
+            "stack",
+            false,
+        );
+        const names = ["nsip/api", "nsip/analyzer", "nsip/frontend"];
+        assert.deepStrictEqual(await findRetainedData({ clusterName: "nsip-prod", repositoryNames: names }, undefined), {
+            controlPlaneLogGroup: true,
+            containerInsightsLogGroups: ["/aws/containerinsights/nsip-prod/host"],
+            repositories: ["nsip/api", "nsip/frontend"],
+        });
+        assert.deepStrictEqual(await findRetainedData({ clusterName: "nsip-prod-2", repositoryNames: ["x/api"] }, undefined), {
+            controlPlaneLogGroup: false,
+            containerInsightsLogGroups: [],
+            repositories: [],
+        });
     });
 });

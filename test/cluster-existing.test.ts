@@ -87,11 +87,12 @@ describe("cluster: createCluster", () => {
         const eks = createCluster("prod", {
             provider: "eks",
             clusterName: "nsip-prod",
+            serviceCidr: "172.20.0.0/16",
             network: { cidrBlock: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single" },
             publicAccessCidrs: ["203.0.113.0/24"],
             adminPrincipalArns: ["arn:aws:iam::123456789012:role/deployer"],
             logRetentionDays: 90,
-            nodeGroup: { instanceTypes: ["t3.large"], minSize: 2, maxSize: 3, desiredSize: 2, diskSizeGiB: 40 },
+            nodeGroup: { instanceTypes: ["t3.large"], minSize: 2, maxSize: 3, desiredSize: 2, diskSizeGiB: 40, amiType: "AL2023_x86_64_STANDARD" },
             registry: { imageNames: ["api"], repositoryPrefix: "nsip", encryption: "AES256", untaggedExpiryDays: 7, keepTaggedImages: 10 },
             protectData: false,
         });

@@ -1,7 +1,12 @@
 import * as assert from "assert";
+import { execFileSync } from "child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { createHash } from "crypto";
 import { parse } from "yaml";
 import { K3S_CERTIFICATE_AUTHORITIES, K3S_TLS_DIR } from "../components/cluster/k3s-pki";
-import { LOCAL_EDGE_SERVICE_PORT, LocalCluster, LocalClusterArgs } from "../components/cluster/local";
+import { K3S_ENTRYPOINT_PATH, K3S_ENTRYPOINT_SCRIPT, LOCAL_EDGE_SERVICE_PORT, LocalCluster, LocalClusterArgs } from "../components/cluster/local";
 import { isSecretOutput, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
 
 const T = {
@@ -67,13 +72,33 @@ describe("cluster: local (k3s + registry in Docker)", () => {
         assert.strictEqual(registry.inputs.image, recorder.one(T.remoteImage, "dev-registry").outputs.imageId);
     });
 
-    it("runs k3s as k3s-in-Docker requires: privileged, tmpfs /run and /var/run, a volume for its data", () => {
+    it("runs k3s as k3s-in-Docker requires: privileged in the host user namespace, under docker-init, tmpfs /run and /var/run, a volume for its data", () => {
         assert.strictEqual(k3s.inputs.privileged, true);
+        assert.strictEqual(k3s.inputs.usernsMode, "host", "a privileged container needs the host user namespace under userns-remap");
+        assert.strictEqual(k3s.inputs.init, true, "docker-init reaps zombies, whatever the daemon's default");
+        assert.deepStrictEqual(k3s.inputs.entrypoints, [K3S_ENTRYPOINT_PATH], "the entrypoint evacuates the cgroup v2 root, then execs k3s");
+        const upload = k3s.inputs.uploads.find((u: any) => u.file === K3S_ENTRYPOINT_PATH);
+        assert.deepStrictEqual([upload.content, upload.executable], [K3S_ENTRYPOINT_SCRIPT, true]);
         assert.deepStrictEqual(k3s.inputs.tmpfs, { "/run": "", "/var/run": "" });
         const volume = recorder.one(T.volume, "dev-k3s-data");
         assert.deepStrictEqual(k3s.inputs.volumes, [{ volumeName: volume.inputs.name, containerPath: "/var/lib/rancher/k3s" }]);
         assert.strictEqual(registry.inputs.privileged, undefined, "the registry is not privileged");
         assert.deepStrictEqual(registry.inputs.volumes, [{ volumeName: "nsip-dev-registry-data", containerPath: "/var/lib/registry" }]);
+    });
+
+    it("names the k3s data volume after the CAs, so regenerated CAs get a fresh volume and a replaced container", () => {
+        const volume = recorder.one(T.volume, "dev-k3s-data");
+        const pems = [
+            ...K3S_CERTIFICATE_AUTHORITIES.map((ca) => recorder.one(T.selfSignedCert, `dev-pki-${ca.replace("/", "-")}`).outputs.certPem),
+            recorder.one(T.privateKey, "dev-pki-service").outputs.publicKeyPem,
+        ];
+        assert.ok(pems.every((pem) => typeof pem === "string" && pem.startsWith("-----BEGIN ")));
+        const fingerprint = createHash("sha256").update(pems.join("\n")).digest("hex").slice(0, 12);
+        assert.strictEqual(volume.inputs.name, `nsip-dev-k3s-data-${fingerprint}`);
+        assert.deepStrictEqual(k3s.inputs.volumes, [{ volumeName: volume.inputs.name, containerPath: "/var/lib/rancher/k3s" }]);
+        assert.ok(recorder.upstream(volume).has(recorder.one(T.selfSignedCert, "dev-pki-server-ca").urn), "the volume waits on the CAs it is named after");
+        assert.strictEqual(k3s.deleteBeforeReplace, true, "the fixed container name is freed before its replacement is created");
+        assert.strictEqual(registry.deleteBeforeReplace, undefined);
     });
 
     it("starts the k3s server with 127.0.0.1 in the certificate, traefik off and ServiceLB kept", () => {
@@ -83,6 +108,18 @@ describe("cluster: local (k3s + registry in Docker)", () => {
         assert.ok(command.includes("--disable=traefik"));
         assert.ok(!command.some((c) => c.includes("servicelb")), "ServiceLB publishes the edge");
         assert.ok(k3s.inputs.wait === true && k3s.inputs.healthcheck.tests.join(" ").includes("/readyz"), "up waits for the API server");
+    });
+
+    it("relaxes the kubelet's disk-pressure eviction to 1% free, as k3d's FAQ advises for nearly full Docker disks", () => {
+        const command: string[] = k3s.inputs.command;
+        const kubeletArgs = command.filter((c) => c.startsWith("--kubelet-arg=")).map((c) => c.slice("--kubelet-arg=".length));
+        const thresholds = (flag: string, separator: string) => {
+            const value = kubeletArgs.find((a) => a.startsWith(`${flag}=`));
+            assert.ok(value, `${flag} is passed to the kubelet`);
+            return Object.fromEntries(value.slice(flag.length + 1).split(",").map((t) => t.split(separator)));
+        };
+        assert.deepStrictEqual(thresholds("eviction-hard", "<"), { "imagefs.available": "1%", "nodefs.available": "1%" });
+        assert.deepStrictEqual(thresholds("eviction-minimum-reclaim", "="), { "imagefs.available": "1%", "nodefs.available": "1%" });
     });
 
     it("uploads registries.yaml mirroring localhost:<registryPort> to the registry container over the network", () => {
@@ -153,6 +190,34 @@ describe("cluster: local (k3s + registry in Docker)", () => {
 
     it("leaves storage to k3s's default local-path class", () => {
         assert.strictEqual(cluster.storageClassName, undefined);
+    });
+});
+
+describe("cluster: local k3s entrypoint (cgroup v2 evacuation under docker-init)", () => {
+    const run = (root: string) =>
+        execFileSync("sh", ["-c", K3S_ENTRYPOINT_SCRIPT, "entrypoint", "server", "--disable=traefik"], {
+            env: { PATH: process.env.PATH, CGROUP_ROOT: root, K3S_BINARY: "echo" },
+            encoding: "utf8",
+        });
+    let root: string;
+    beforeEach(() => (root = mkdtempSync(join(tmpdir(), "cgroup-"))));
+    afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+    it("moves every root process to init/, enables every controller for the children, then execs k3s with the command", () => {
+        writeFileSync(join(root, "cgroup.controllers"), "cpuset cpu io memory pids\n");
+        writeFileSync(join(root, "cgroup.procs"), "1\n42\n");
+        assert.strictEqual(run(root), "server --disable=traefik\n");
+        assert.strictEqual(readFileSync(join(root, "init", "cgroup.procs"), "utf8"), "1\n42\n");
+        assert.strictEqual(readFileSync(join(root, "cgroup.subtree_control"), "utf8"), "+cpuset +cpu +io +memory +pids\n");
+    });
+
+    it("leaves a cgroup v1 host alone and still execs k3s", () => {
+        assert.strictEqual(run(root), "server --disable=traefik\n");
+        assert.throws(() => readFileSync(join(root, "cgroup.subtree_control")));
+    });
+
+    it("passes shellcheck as POSIX sh", () => {
+        execFileSync("shellcheck", ["-s", "sh", "-"], { input: K3S_ENTRYPOINT_SCRIPT });
     });
 });
 

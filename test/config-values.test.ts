@@ -13,6 +13,15 @@ function rejects(check: v.Check<string>, values: string[]): void {
 }
 
 describe("config value checks", () => {
+    it("instance architecture follows EC2's naming: Graviton families carry a g after the generation", () => {
+        for (const arm of ["a1.large", "m7g.large", "c6gn.xlarge", "r8gd.2xlarge", "g5g.xlarge", "x2gd.medium", "t4g.small", "im4gn.large"]) {
+            assert.equal(v.instanceArchitecture(arm), "arm64", arm);
+        }
+        for (const x86 of ["m6i.large", "g5.xlarge", "g4dn.xlarge", "gr6.4xlarge", "c5n.large", "m7i-flex.large", "t3.medium", "u-6tb1.metal", "a1x.large"]) {
+            assert.equal(v.instanceArchitecture(x86), "x86_64", x86);
+        }
+    });
+
     it("CPU: millicores and cores from 1m to 1024, nothing finer than 1m, no byte suffixes", () => {
         accepts(v.cpuQuantity, ["1m", "250m", "0.001", "1", "1.5", "1024", "1024000m"]);
         rejects(v.cpuQuantity, ["0", "0m", "0.0005", "1.0001", "1024001m", "1025", "1Gi", "1k", "-1", "+1", "1e3", " 1", "1 ", "x1", "1x", ".5", "1.", ""]);

@@ -1,29 +1,8 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { MAX_AVAILABILITY_ZONES, subnetPlan } from "../components/cluster/vpc";
 import { NsipConfigError, parseStackConfig } from "../stacks/load";
 import { backupTarget } from "../stacks/backup-config";
-
-/** A stack file's `config:` map as the engine hands it to the program: every value a string, objects as JSON. */
-function stackFile(stack: string): Record<string, string> {
-    const doc = parseYaml(fs.readFileSync(path.join(__dirname, "..", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-    return encode(doc.config);
-}
-
-function encode(values: Record<string, unknown>): Record<string, string> {
-    return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-}
-
-function withOverrides(stack: string, overrides: Record<string, unknown>): Record<string, string> {
-    const base = stackFile(stack);
-    for (const [key, value] of Object.entries(overrides)) {
-        const current = base[key] !== undefined && base[key].startsWith("{") ? (JSON.parse(base[key]) as Record<string, unknown>) : undefined;
-        base[key] = typeof value === "string" ? value : JSON.stringify(current && typeof value === "object" ? { ...current, ...value } : value);
-    }
-    return base;
-}
+import { problems, stackFile, withOverrides } from "./support/stack-config";
 
 /** A resources block: the dev api's defaults with some values replaced. */
 function res(over: { requests?: Record<string, string>; limits?: Record<string, string> }): Record<string, Record<string, string>> {
@@ -31,16 +10,6 @@ function res(over: { requests?: Record<string, string>; limits?: Record<string, 
         requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi", ...over.requests },
         limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "256Mi", ...over.limits },
     };
-}
-
-function problems(raw: Record<string, string>, stack: string, secretKeys: string[] = []): string[] {
-    try {
-        parseStackConfig(raw, { stack, secretKeys });
-    } catch (error) {
-        assert.ok(error instanceof NsipConfigError, `expected NsipConfigError, got ${String(error)}`);
-        return error.issues.map((i) => `${i.key}: ${i.message}`);
-    }
-    assert.fail("expected the config to be rejected");
 }
 
 describe("stack config", () => {
@@ -192,6 +161,8 @@ describe("stack config", () => {
         { name: "a region AWS does not have", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { region: "eu-west-9" } }), expect: [/^nsip:cluster\.region: an AWS region the provider knows, such as "eu-west-1", found "eu-west-9"$/] },
         { name: "a log retention CloudWatch does not offer", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { logRetentionDays: 100 } }), expect: [/^nsip:cluster\.logRetentionDays: one of the retention periods CloudWatch Logs accepts: 1, 3, 5, .*, 3653, found 100$/] },
         { name: "an instance type without a size", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { nodeGroup: { instanceTypes: ["m6i"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 } } }), expect: [/^nsip:cluster\.nodeGroup\.instanceTypes\[0\]: an EC2 instance type such as "m6i\.large", found "m6i"$/] },
+        { name: "an arm64 node AMI for x86 instance types", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { nodeGroup: { instanceTypes: ["m6i.large"], amiType: "AL2023_ARM_64_STANDARD", minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 } } }), expect: [/^nsip:cluster\.nodeGroup\.amiType: an AMI type for the instance types' architecture \(m6i\.large is x86_64\), found AL2023_ARM_64_STANDARD \(arm64\)$/] },
+        { name: "a Graviton instance type beside the default x86 AMI", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { nodeGroup: { instanceTypes: ["m6i.large", "m7g.large"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 } } }), expect: [/^nsip:cluster\.nodeGroup\.amiType: an AMI type for the instance types' architecture \(m7g\.large is arm64\), found AL2023_x86_64_STANDARD \(x86_64\)$/] },
         { name: "a node group minimum above its maximum", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { nodeGroup: { instanceTypes: ["m6i.large"], minSize: 7, desiredSize: 7, maxSize: 6, diskSizeGiB: 50 } } }), expect: [/^nsip:cluster\.nodeGroup\.maxSize: at least minSize \(7\), found 6$/] },
         { name: "an admin principal that is a group", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { adminPrincipalArns: ["arn:aws:iam::123456789012:group/admins"] } }), expect: [/^nsip:cluster\.adminPrincipalArns\[0\]: an IAM role or user ARN: arn:aws:iam::<12-digit account>:role\/<name> .*found "arn:aws:iam::123456789012:group\/admins"$/] },
         { name: "an admin principal with an 11-digit account", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { adminPrincipalArns: ["arn:aws:iam::12345678901:role/admin"] } }), expect: [/^nsip:cluster\.adminPrincipalArns\[0\]: an IAM role or user ARN.*found "arn:aws:iam::12345678901:role\/admin"$/] },
@@ -302,12 +273,12 @@ describe("stack config", () => {
                 withOverrides("dev", {
                     "nsip:environment": "staging",
                     "nsip:backup": { enabled: true, schedule: "0 24 * * *", target: { kind: "s3" } },
-                    "nsip:cluster": { provider: "local", apiPort: 5001 },
+                    "nsip:cluster": { provider: "local", apiPort: 25000 },
                 }),
             expect: [
                 "nsip:environment: expected \"dev\" or \"prod\", found \"staging\"",
                 "nsip:backup.schedule: a 5-field cron schedule (minute hour day-of-month month day-of-week) such as \"0 3 * * *\"; hour must be 0-23, found \"0 24 * * *\"",
-                "nsip:cluster.registryPort: a port no other local-cluster key uses, found 5001, already nsip:cluster.apiPort",
+                "nsip:cluster.registryPort: a port no other local-cluster key uses, found 25000, already nsip:cluster.apiPort",
                 "nsip:backup.target.kind: \"s3\" is the stack's own bucket on EKS, found a \"local\" cluster",
             ],
         },

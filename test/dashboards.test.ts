@@ -170,7 +170,7 @@ describe("dashboards and alert rules name only exported metrics", () => {
     }
 
     it("names only exported metrics in every alert rule", () => {
-        const rules = parse(renderAlertRules({ apiErrorRatioThreshold: 0.05, apiLatencyP95Seconds: 1, backup: { cronJob: "postgres-backup", maxAgeSeconds: 97200 } })) as { groups: { rules: { expr: string }[] }[] };
+        const rules = parse(renderAlertRules({ apiErrorRatioThreshold: 0.05, apiLatencyP95Seconds: 1, backup: { cronJob: "postgres-backup", maxAgeSeconds: 14400 } })) as { groups: { rules: { expr: string }[] }[] };
         const exprs = rules.groups.flatMap((g) => g.rules.map((r) => r.expr));
         assert.ok(exprs.length >= 6);
         assert.deepEqual(unexported(exprs), []);

@@ -178,8 +178,8 @@ describe("npm run diff: base commit against the working tree, on a copy of the r
         it("replaces the k3s container whose published port changed, and shows the changed URL outputs", () => {
             const replaced = listed(markdown, "Replaced, i.e. deleted and created again");
             assert.ok(replaced.some((title) => /k3s/.test(title)), `no k3s container replaced: ${replaced.join(", ")}`);
-            assert.match(markdown, /^\| `publicUrl` \| `http:\/\/127\.0\.0\.1:8080` \| `http:\/\/127\.0\.0\.1:8081` \|$/m);
-            assert.match(markdown, /^\| `grafanaUrl` \| `http:\/\/127\.0\.0\.1:8080\/grafana\/` \| `http:\/\/127\.0\.0\.1:8081\/grafana\/` \|$/m);
+            assert.match(markdown, /^\| `publicUrl` \| `http:\/\/127\.0\.0\.1:28080` \| `http:\/\/127\.0\.0\.1:8081` \|$/m);
+            assert.match(markdown, /^\| `grafanaUrl` \| `http:\/\/127\.0\.0\.1:28080\/grafana\/` \| `http:\/\/127\.0\.0\.1:8081\/grafana\/` \|$/m);
             assert.match(markdown, /^\| `sentinel` \| _\(none\)_ \| _secret_ \|$/m);
         });
 

@@ -26,7 +26,8 @@ const designTable = [
     "backup -> postgres:5432",
     "prometheus -> kube-state-metrics:8080",
 ];
-const designTables: Record<string, string[]> = { dev: designTable, prod: designTable };
+/** Prod on EKS also runs the Cluster Autoscaler. */
+const designTables: Record<string, string[]> = { dev: designTable, prod: [...designTable, "prometheus -> cluster-autoscaler:8085"] };
 
 interface Pod {
     name: string;
@@ -122,11 +123,14 @@ for (const stack of ["dev", "prod"]) {
                     .filter((r: Manifest) => (r.to ?? []).some((peer: Manifest) => peer.ipBlock))
                     .map((r: Manifest) => `${p.metadata.name} -> ${r.to.map((peer: Manifest) => peer.ipBlock.cidr).join(",")}:${r.ports.map((x: Manifest) => `${x.protocol}/${x.port}`).join(",")}`),
             );
-            // The Kubernetes API: the VPC on EKS, anywhere on the local cluster.
-            const kubeApi = `${stack === "prod" ? "10.40.0.0/16" : "0.0.0.0/0"}:TCP/443,TCP/6443`;
+            // The Kubernetes API: on EKS the `kubernetes` Service's ClusterIP (first address of the Service CIDR 172.20.0.0/16),
+            // which is what the VPC CNI sees before translation; anywhere on the local cluster.
+            const kubeApi = `${stack === "prod" ? "172.20.0.1/32" : "0.0.0.0/0"}:TCP/443,TCP/6443`;
             const expected = [`prometheus -> ${kubeApi}`, `kube-state-metrics -> ${kubeApi}`];
             // The backup in prod: S3 (no stable CIDRs) on 443 and the node's Pod Identity agent on 80; dev's goes to a PVC.
             if (stack === "prod") expected.push("postgres-backup -> 0.0.0.0/0:TCP/443", "postgres-backup -> 169.254.170.23/32:TCP/80");
+            // The Cluster Autoscaler in prod: the API, the AWS APIs (Auto Scaling, EC2, EKS) on 443, its Pod Identity credentials.
+            if (stack === "prod") expected.push("cluster-autoscaler -> 172.20.0.1/32:TCP/443,TCP/6443", "cluster-autoscaler -> 0.0.0.0/0:TCP/443", "cluster-autoscaler -> 169.254.170.23/32:TCP/80");
             assert.deepEqual([...ipEgress].sort(), expected.sort());
         });
 
@@ -135,7 +139,7 @@ for (const stack of ["dev", "prod"]) {
             const named = manifestsOf(rendered, "NetworkPolicy").filter((p) => p.spec.podSelector?.matchLabels);
             const names = named.map((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/name"]).sort();
             const workloads = ["analyzer", "api", "backup", "frontend", "grafana", "kube-state-metrics", "migrations", "nginx", "postgres", "prometheus", "redis"];
-            assert.deepEqual(names, workloads);
+            assert.deepEqual(names, (stack === "prod" ? [...workloads, "cluster-autoscaler"] : workloads).sort());
         });
     });
 }

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { renderEdgeNginxConf, type EdgeNginxArgs } from "../components/services/nginx/nginx-conf";
+import { freePorts } from "../tools/testenv";
 
 // The rendered edge nginx.conf, checked by Debian's nginx: `nginx -t`, then a real nginx on loopback ports
 // in front of tiny backends, with a fake kube-dns so upstream names go through nginx's runtime resolver.
@@ -321,7 +322,7 @@ interface RunningEdge {
 async function startEdge(args: Omit<EdgeNginxArgs, "standalone">): Promise<RunningEdge> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "edge-nginx-"));
     fs.chmodSync(dir, 0o755); // workers (nobody) create and use the *_temp dirs here
-    const [httpPort, redirectPort, stubStatusPort] = [await freePort(), await freePort(), await freePort()];
+    const [httpPort, redirectPort, stubStatusPort] = await freePorts(3);
     const confPath = path.join(dir, "nginx.conf");
     fs.writeFileSync(confPath, renderEdgeNginxConf({ ...args, standalone: { listenAddress: "127.0.0.1", httpPort, redirectPort, stubStatusPort, runtimeDir: dir } }));
 
@@ -390,17 +391,6 @@ async function waitFor<T>(check: () => T | undefined | false | Promise<T | undef
 
 function listen(server: http.Server): Promise<void> {
     return new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 /** Enough of a DNS server for nginx's resolver: A records from a map, NXDOMAIN for unknown names, empty AAAA. */

@@ -197,9 +197,10 @@ describe("policy pack: the hardening rules (policy/)", function () {
                 // The rules did look at what matters: every workload kind, every ServiceAccount, the namespace.
                 const checked = manifests.filter((m) => objectRules.some((r) => r.types.includes(typeOfManifest(m))));
                 const kinds = [...new Set(checked.map((m) => m.kind))].sort();
-                // Both run the PostgreSQL backup CronJob and kube-state-metrics, each with its own ServiceAccount.
+                // Both run the PostgreSQL backup CronJob and kube-state-metrics; prod also the Cluster Autoscaler. Each has its own ServiceAccount.
+                const prod = stackName === "prod";
                 assert.deepEqual(kinds, ["CronJob", "Deployment", "Job", "Namespace", "ServiceAccount", "StatefulSet"]);
-                assert.equal(checked.filter((m) => m.kind === "ServiceAccount").length, 11);
+                assert.equal(checked.filter((m) => m.kind === "ServiceAccount").length, prod ? 12 : 11);
             });
 
             it("every object rule, on every resource's inputs in resources.json (what the pack is sent)", async () => {
@@ -207,7 +208,8 @@ describe("policy pack: the hardening rules (policy/)", function () {
                 const found = stack.resources.flatMap((r) => objectViolations(r.type, r.inputs as K8sObject).map((v) => `${r.urn}: ${v.message}`));
                 assert.deepEqual(found, []);
                 const workloads = stack.resources.filter((r) => [types.Deployment, types.StatefulSet, types.Job, types.CronJob].includes(r.type as never));
-                assert.equal(workloads.length, 11, "6 Deployments (kube-state-metrics included), 3 StatefulSets, the migration Job, the backup CronJob");
+                if (stackName === "prod") assert.equal(workloads.length, 12, "7 Deployments (kube-state-metrics and the Cluster Autoscaler among them), 3 StatefulSets, the migration Job, the backup CronJob");
+                else assert.equal(workloads.length, 11, "6 Deployments (kube-state-metrics included), 3 StatefulSets, the migration Job, the backup CronJob");
             });
         });
     }
@@ -216,9 +218,10 @@ describe("policy pack: the hardening rules (policy/)", function () {
         const resources = stackResources(await renderToTemp("prod"));
         assert.equal(isProdStack(resources), true);
         assert.deepEqual(stackViolations(resources), []);
-        // What the prod-only rule looked at: 3 PVCs, the KMS key, 3 ECR repositories, the log group, the backup bucket.
+        // What the prod-only rule looked at: 3 PVCs, the KMS key, 3 ECR repositories, 6 log groups (control plane,
+        // VPC flow logs, Container Insights' four), the backup bucket.
         const data = resources.filter((r) => dataTypes.includes(r.type));
-        assert.equal(data.length, 9);
+        assert.equal(data.length, 14);
         assert.ok(resources.some((r) => r.type === types.Service && r.props.spec?.type === "LoadBalancer"), "the LB rule saw the edge Service");
     });
 
@@ -301,9 +304,9 @@ describe("policy pack: the hardening rules (policy/)", function () {
         it("a mounted service-account token, except for prometheus", () => {
             const d = goodDeployment();
             delete d.spec.template.spec.automountServiceAccountToken;
-            assert.deepEqual(serviceAccountTokenViolations(d), ["Deployment shop/web: spec.template.spec.automountServiceAccountToken must be false (found unset); only prometheus and kube-state-metrics get a token"]);
+            assert.deepEqual(serviceAccountTokenViolations(d), ["Deployment shop/web: spec.template.spec.automountServiceAccountToken must be false (found unset); only prometheus, cluster-autoscaler, and kube-state-metrics get a token"]);
             const sa = (name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: "shop" }, automountServiceAccountToken: true });
-            assert.deepEqual(serviceAccountTokenViolations(sa("web")), ["ServiceAccount shop/web: automountServiceAccountToken must be false (found true); only prometheus and kube-state-metrics get a token"]);
+            assert.deepEqual(serviceAccountTokenViolations(sa("web")), ["ServiceAccount shop/web: automountServiceAccountToken must be false (found true); only prometheus, cluster-autoscaler, and kube-state-metrics get a token"]);
             assert.deepEqual(serviceAccountTokenViolations(sa("prometheus")), []);
             const p = goodDeployment();
             p.metadata.name = "prometheus";

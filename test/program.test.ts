@@ -97,7 +97,7 @@ describe("the program graph", function () {
             for (const c of containers) {
                 for (const port of (c.inputs.ports as { ip?: string }[]) ?? []) assert.equal(port.ip, "127.0.0.1", c.name);
             }
-            assert.equal(r.outputs.publicUrl.value, "http://127.0.0.1:8080");
+            assert.equal(r.outputs.publicUrl.value, "http://127.0.0.1:28080");
             const dockerProviders = resourcesOfType(r, "pulumi:providers:docker").map((p) => p.urn);
             for (const res of r.resources.filter((x) => x.custom && x.type.startsWith("docker:"))) {
                 assert.ok(res.provider && dockerProviders.includes(res.provider), `${res.type} ${res.name} uses an explicit docker provider`);
@@ -107,6 +107,78 @@ describe("the program graph", function () {
     });
 
     describe("prod: EKS", () => {
+        it("each workload waits for what it uses of the cluster, and none for the observability add-on", async () => {
+            const r = await renderToTemp("prod");
+            const byUrn = new Map(r.resources.map((res) => [res.urn, res]));
+            // Dependencies and the explicit provider both hold a resource back.
+            const upstream = (urn: string): Set<string> => {
+                const seen = new Set<string>();
+                const queue = [urn];
+                while (queue.length > 0) {
+                    const res = byUrn.get(queue.pop()!)!;
+                    for (const next of [...res.dependencies, ...(res.provider ? [res.provider] : [])]) {
+                        if (!seen.has(next)) {
+                            seen.add(next);
+                            queue.push(next);
+                        }
+                    }
+                }
+                return seen;
+            };
+            const addons = new Map(resourcesOfType(r, "aws:eks/addon:Addon").map((a) => [a.inputs.addonName as string, a.urn]));
+            const [nodeGroup] = resourcesOfType(r, "aws:eks/nodeGroup:NodeGroup");
+            const podOwners = r.resources.filter((x) => /^kubernetes:(apps\/v1:(Deployment|StatefulSet)|batch\/v1:(Job|CronJob))$/.test(x.type));
+            assert.ok(podOwners.length >= 10, `found ${podOwners.length} pod owners`);
+            const claimsVolume = (owner: (typeof podOwners)[number]) => JSON.stringify(owner.inputs).includes('"persistentVolumeClaim"');
+            const claimers = new Set(podOwners.filter(claimsVolume).map((o) => o.urn));
+            assert.ok(claimers.size >= 3, "postgres, redis and prometheus claim volumes");
+            const withoutVolumes: string[] = [];
+            for (const owner of podOwners) {
+                const waits = upstream(owner.urn);
+                assert.ok(!waits.has(addons.get("amazon-cloudwatch-observability")!), `${owner.name} waits on the observability add-on`);
+                for (const needed of ["vpc-cni", "coredns"]) assert.ok(waits.has(addons.get(needed)!), `${owner.name} waits for ${needed}`);
+                assert.ok(waits.has(nodeGroup.urn), `${owner.name} waits for nodes`);
+                // The CSI driver only for a claim of its own or one of a workload it waits for (the api's migrations wait for postgres).
+                const needsVolumes = claimsVolume(owner) || [...waits].some((urn) => claimers.has(urn));
+                assert.equal(waits.has(addons.get("aws-ebs-csi-driver")!), needsVolumes, `${owner.name}: EBS CSI driver only with a volume claim`);
+                if (!needsVolumes) withoutVolumes.push(owner.name);
+            }
+            assert.deepEqual(withoutVolumes.sort(), ["nsip-analyzer-deployment", "nsip-cluster-autoscaler-deployment", "nsip-frontend-deployment", "nsip-grafana-deployment", "nsip-kube-state-metrics-deployment", "nsip-nginx-deployment"]);
+            // Namespace, Secrets and RBAC go in while the nodes still join.
+            const [namespace] = resourcesOfType(r, "kubernetes:core/v1:Namespace");
+            assert.ok(!upstream(namespace.urn).has(nodeGroup.urn));
+        });
+
+        it("node autoscaling: the Cluster Autoscaler finds the node group by its tags and may scale only this cluster's groups", async () => {
+            const r = await renderToTemp("prod");
+            const deployment = r.manifests["20-deployment-nsip-cluster-autoscaler.yaml"] as Record<string, any>;
+            const [container] = deployment.spec.template.spec.containers;
+            assert.ok(container.args.includes("--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/nsip-prod"));
+            assert.ok(container.args.includes("--namespace=nsip"));
+            // The autoscaler's minor follows the cluster's.
+            assert.match(container.image, /^registry\.k8s\.io\/autoscaling\/cluster-autoscaler:v1\.35\.\d+$/);
+
+            const [association] = resourcesOfType(r, "aws:eks/podIdentityAssociation:PodIdentityAssociation").filter((a) => a.inputs.serviceAccount === "cluster-autoscaler");
+            assert.deepEqual([association.inputs.namespace, association.inputs.clusterName], ["nsip", "nsip-prod"]);
+            const [deploymentResource] = resourcesOfType(r, "kubernetes:apps/v1:Deployment").filter((d) => d.name === "nsip-cluster-autoscaler-deployment");
+            assert.ok(dependencyClosure(r, deploymentResource.urn).has(association.urn), "no autoscaler pod before its AWS credentials");
+
+            const role = resourcesOfType(r, "aws:iam/role:Role").find((x) => x.urn === association.dependencies.find((d) => d.includes("iam/role:Role")))!;
+            assert.match(role.inputs.assumeRolePolicy as string, /pods\.eks\.amazonaws\.com/);
+            const [policy] = resourcesOfType(r, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.dependencies.includes(role.urn));
+            const statements = JSON.parse(policy.inputs.policy as string).Statement as { Action: string[]; Resource: string; Condition?: object }[];
+            const byAction = new Map(statements.flatMap((s) => s.Action.map((a) => [a, s])));
+            for (const write of ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]) {
+                assert.deepEqual(byAction.get(write)!.Condition, { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/nsip-prod": "owned" } }, write);
+            }
+            assert.equal(byAction.get("eks:DescribeNodegroup")!.Resource, "arn:aws:eks:*:*:nodegroup/nsip-prod/*/*");
+            // Everything else only reads.
+            for (const [action, statement] of byAction) {
+                if (statement.Condition === undefined && !action.startsWith("eks:")) assert.match(action, /^(autoscaling|ec2):(Describe|Get)/, action);
+            }
+            assert.equal(resourcesOfType(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((p) => p.dependencies.includes(role.urn)).length, 0);
+        });
+
         it("Secrets encrypted with a rotating KMS key, control-plane logs kept 90 days", async () => {
             const r = await renderToTemp("prod");
             const [cluster] = resourcesOfType(r, "aws:eks/cluster:Cluster");
@@ -115,7 +187,7 @@ describe("the program graph", function () {
             const encryption = cluster.inputs.encryptionConfig as { resources: string[] };
             assert.deepEqual(encryption.resources, ["secrets"]);
             assert.deepEqual([...(cluster.inputs.enabledClusterLogTypes as string[])].sort(), ["api", "audit", "authenticator"]);
-            const [logGroup] = resourcesOfType(r, "aws:cloudwatch/logGroup:LogGroup");
+            const [logGroup] = resourcesOfType(r, "aws:cloudwatch/logGroup:LogGroup").filter((g) => g.inputs.name === "/aws/eks/nsip-prod/cluster");
             assert.equal(logGroup.inputs.retentionInDays, 90);
             assert.ok(cluster.dependencies.includes(logGroup.urn));
         });
@@ -187,11 +259,36 @@ describe("the program graph", function () {
             assert.equal(rule.filter.prefix, "postgres/");
         });
 
+        it("backups: the bucket refuses non-TLS requests and cleans up noncurrent versions and expired delete markers", async () => {
+            const r = await renderToTemp("prod");
+            const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
+            const [policy] = resourcesOfType(r, "aws:s3/bucketPolicy:BucketPolicy");
+            assert.ok(policy.dependencies.includes(bucket.urn));
+            const [statement] = JSON.parse(policy.inputs.policy as string).Statement;
+            const arn = statement.Resource[0] as string;
+            assert.deepEqual(statement, {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [arn, `${arn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            });
+            assert.match(arn, /^arn:aws:s3:::/);
+            const [lifecycle] = resourcesOfType(r, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+            const rules = lifecycle.inputs.rules as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+            assert.deepEqual(rules[0].noncurrentVersionExpiration, { noncurrentDays: 1 });
+            assert.deepEqual(
+                rules.filter((x) => x.expiration?.expiredObjectDeleteMarker === true).map((x) => [x.status, x.filter.prefix]),
+                [["Enabled", "postgres/"]],
+            );
+        });
+
         it("backups: a Pod Identity role that may only put dumps into that bucket, associated with nsip/postgres-backup", async () => {
             const r = await renderToTemp("prod");
             const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
             const bucketName = autoName(bucket.type, bucket.name);
-            const association = resourcesOfType(r, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+            const association = resourcesOfType(r, "aws:eks/podIdentityAssociation:PodIdentityAssociation").filter((a) => a.inputs.serviceAccount === "postgres-backup");
             assert.equal(association.length, 1);
             const { namespace, serviceAccount, clusterName, roleArn } = association[0].inputs as Record<string, string>;
             assert.deepEqual({ namespace, serviceAccount, clusterName }, { namespace: "nsip", serviceAccount: "postgres-backup", clusterName: "nsip-prod" });

@@ -86,7 +86,8 @@ describe("offline render (npm run render)", function () {
                 const urns = new Set(resources.map((r) => r.urn));
                 assert.deepEqual(resources.map((r) => r.urn), [...urns].sort(), "sorted by URN, no duplicates");
                 for (const resource of resources) {
-                    assert.deepEqual(Object.keys(resource), ["urn", "type", "name", "custom", "parent", "provider", "protect", "retainOnDelete", "dependencies", "inputs"]);
+                    const optional = (["importId", "deleteBeforeReplace"] as const).filter((key) => key in resource);
+                    assert.deepEqual(Object.keys(resource), ["urn", "type", "name", "custom", "parent", "provider", "protect", "retainOnDelete", ...optional, "dependencies", "inputs"]);
                     for (const urn of [resource.parent, resource.provider, ...resource.dependencies]) {
                         assert.ok(urn === null || urns.has(urn), `${resource.urn} refers to unrecorded ${urn}`);
                     }

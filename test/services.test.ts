@@ -27,9 +27,11 @@ describe("the eight services", function () {
                 const deployments = manifestsOf(r, "Deployment").map((m) => m.metadata.name).sort();
                 const sets = manifestsOf(r, "StatefulSet").map((m) => m.metadata.name).sort();
                 assert.deepEqual(sets, statefulSets);
-                // kube-state-metrics reports the backup CronJob's status for the freshness alert.
-                assert.deepEqual(deployments, ["analyzer", "api", "frontend", "grafana", "kube-state-metrics", "nginx"]);
-                const others = ["kube-state-metrics", "migrations", "postgres-backup"];
+                // kube-state-metrics reports the backup CronJob's status for the freshness alert; prod on EKS adds the
+                // Cluster Autoscaler, through the same builder.
+                const autoscaler = stack === "prod" ? ["cluster-autoscaler"] : [];
+                assert.deepEqual(deployments, ["analyzer", "api", "frontend", "grafana", "kube-state-metrics", "nginx", ...autoscaler].sort());
+                const others = ["kube-state-metrics", "migrations", "postgres-backup", ...autoscaler];
                 assert.deepEqual(manifestsOf(r, "ServiceAccount").map((m) => m.metadata.name).sort(), [...eight, ...others].sort());
             });
 
@@ -73,10 +75,10 @@ describe("the eight services", function () {
                 assert.deepEqual(mounts("grafana", "grafana"), ["/tmp", "/var/lib/grafana"]);
             });
 
-            it("ServiceAccount tokens are off everywhere but prometheus and kube-state-metrics, each bound to a namespaced Role", async () => {
+            it("ServiceAccount tokens are off everywhere but prometheus and kube-state-metrics (namespaced Roles) and the autoscaler (prod)", async () => {
                 const r = await renderToTemp(stack);
                 for (const t of podTemplates(r)) {
-                    const expected = t.owner === "StatefulSet/prometheus" || t.owner === "Deployment/kube-state-metrics";
+                    const expected = ["StatefulSet/prometheus", "Deployment/kube-state-metrics", "Deployment/cluster-autoscaler"].includes(t.owner);
                     assert.equal(t.spec.automountServiceAccountToken, expected, t.owner);
                     // The backup pods carry the traffic table's name; their ServiceAccount is the one Pod Identity associates.
                     const ownAccount = t.owner === "CronJob/postgres-backup" ? "postgres-backup" : t.labels["app.kubernetes.io/name"];
@@ -93,7 +95,11 @@ describe("the eight services", function () {
                 assert.deepEqual(manifest(r, "Role", "kube-state-metrics").rules, [{ apiGroups: ["batch"], resources: ["cronjobs", "jobs"], verbs: ["list", "watch"] }]);
                 assert.deepEqual(manifest(r, "RoleBinding", "kube-state-metrics").subjects.map((s: Manifest) => s.name), ["kube-state-metrics"]);
                 assert.ok(containerOf(workload(r, "kube-state-metrics"), "kube-state-metrics").args.includes("--namespaces=nsip"), "it watches its own namespace only");
-                assert.equal(manifestsOf(r, "ClusterRole").length + manifestsOf(r, "ClusterRoleBinding").length, 0);
+                // Cluster scope only for the autoscaler, which reads nodes and pods everywhere and never Secrets.
+                const clusterRoles = manifestsOf(r, "ClusterRole");
+                assert.deepEqual(clusterRoles.map((c) => c.metadata.name), stack === "prod" ? ["nsip-prod-cluster-autoscaler"] : []);
+                for (const rule of clusterRoles.flatMap((c) => c.rules)) assert.ok(!rule.resources.includes("secrets"));
+                assert.deepEqual(manifestsOf(r, "ClusterRoleBinding").flatMap((b) => b.subjects.map((s: Manifest) => `${s.namespace}/${s.name}`)), stack === "prod" ? ["nsip/cluster-autoscaler"] : []);
             });
 
             it("requests and limits for cpu, memory and ephemeral storage on every container", async () => {
@@ -209,7 +215,7 @@ describe("the eight services", function () {
         it("a PodDisruptionBudget with unhealthyPodEvictionPolicy for every workload", async () => {
             const r = await renderToTemp("prod");
             const pdbs = manifestsOf(r, "PodDisruptionBudget");
-            assert.deepEqual(pdbs.map((p) => p.metadata.name).sort(), [...eight, "kube-state-metrics"].sort());
+            assert.deepEqual(pdbs.map((p) => p.metadata.name).sort(), [...eight, "kube-state-metrics", "cluster-autoscaler"].sort());
             for (const p of pdbs) assert.equal(p.spec.unhealthyPodEvictionPolicy, "AlwaysAllow");
         });
 

@@ -50,7 +50,9 @@ suite "lint (shellcheck, yamllint, actionlint)" bash -c 'shellcheck tools/*.sh t
 suite "program: config, graphs, policies, renderers (mocha)" npm test
 # Fixed seed and run count (test/support/property-settings.ts): the same generated configs every run.
 suite "stack config properties (fast-check: generated configs render and pass nginx -t, promtool, redis-server, schema)" env -u NSIP_PROPERTY_RUNS -u NSIP_PROPERTY_SEED -u NSIP_PROPERTY_MINUTES npm run test:property
-suite "api (mocha, real PostgreSQL + Redis)" npm test --prefix apps/api
+# Includes the hostile-input suite (test/hostile.test.ts): the built api against the analyzer under
+# Debian's gunicorn with a generated corpus of bombs; about two minutes.
+suite "api (mocha, real PostgreSQL + Redis; hostile input vs the analyzer under gunicorn)" npm test --prefix apps/api
 # Builds the pinned moto + AWS CLI venv on first use (about 4 minutes), then reuses it.
 suite "backup and restore scripts (real PostgreSQL, real S3 API)" npm run test:backup
 suite "analyzer (pytest, Debian's Python)" bash -c 'cd apps/analyzer && /usr/bin/python3 -m pytest -q'

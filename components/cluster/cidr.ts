@@ -20,6 +20,28 @@ export function cidrSubnet(base: string, newBits: number, netNum: number): strin
     return `${formatIpv4(start)}/${newPrefix}`;
 }
 
+/** The first host address of a Service CIDR: the ClusterIP Kubernetes gives the `kubernetes` Service. */
+export function kubernetesServiceIp(serviceCidr: string): string {
+    const { address, prefix } = parseCidr(serviceCidr);
+    if (prefix > 30) throw new Error(`Service CIDR ${serviceCidr} is too small`);
+    return formatIpv4(address + 1);
+}
+
+/**
+ * The Service CIDR EKS picks when none is given: 172.20.0.0/16 for a VPC inside 10.0.0.0/8, else 10.100.0.0/16,
+ * so it never overlaps the VPC. Set explicitly on the cluster, so the `kubernetes` Service's address is known here.
+ */
+export function eksServiceCidr(vpcCidr: string): string {
+    return cidrsOverlap(vpcCidr, "10.0.0.0/8") ? "172.20.0.0/16" : "10.100.0.0/16";
+}
+
+/** Whether two CIDR blocks share any address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+    const [x, y] = [parseCidr(a), parseCidr(b)];
+    const size = (c: { prefix: number }) => 2 ** (32 - c.prefix);
+    return x.address < y.address + size(y) && y.address < x.address + size(x);
+}
+
 export function parseCidr(cidr: string): { address: number; prefix: number } {
     const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
     const octets = match?.slice(1, 5).map(Number);

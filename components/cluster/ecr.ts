@@ -20,6 +20,8 @@ export interface EcrRegistryArgs {
     mutableTagPatterns?: string[];
     /** Prod: `protect` + `retainOnDelete` on the repositories so images outlive the stack. */
     protectData: boolean;
+    /** Repository names (`<prefix>/<image>`) that exist already, retained by an earlier stack: adopted, not created. */
+    adoptRepositories?: string[];
 }
 
 /** ECR rules: untagged images expire after N days, and only the last N tagged images are kept. */
@@ -61,17 +63,19 @@ export class EcrRegistry extends pulumi.ComponentResource implements ImageRegist
         const mutable = args.mutableTagPatterns ?? [];
         this.repositories = {};
         for (const image of args.imageNames) {
+            const repositoryName = `${args.repositoryPrefix}/${image}`;
+            const adopted = args.adoptRepositories?.includes(repositoryName) ?? false;
             const repository = new aws.ecr.Repository(
                 `${name}-${image}`,
                 {
-                    name: `${args.repositoryPrefix}/${image}`,
+                    name: repositoryName,
                     imageScanningConfiguration: { scanOnPush: true },
                     imageTagMutability: mutable.length > 0 ? "IMMUTABLE_WITH_EXCLUSION" : "IMMUTABLE",
                     imageTagMutabilityExclusionFilters: mutable.length > 0 ? mutable.map((filter) => ({ filter, filterType: "WILDCARD" })) : undefined,
                     encryptionConfigurations: [{ encryptionType: args.encryption }],
                     forceDelete: false,
                 },
-                dataOpts,
+                { ...dataOpts, import: adopted ? repositoryName : undefined },
             );
             new aws.ecr.LifecyclePolicy(
                 `${name}-${image}`,

@@ -3,9 +3,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kubernetesProvider } from "./kubernetes-provider";
 import { createHash } from "crypto";
+import { cidrsOverlap } from "./cidr";
 import { EcrRegistry, EcrRegistryArgs } from "./ecr";
 import { eksKubeconfig } from "./kubeconfig";
-import { Cluster, EdgeExposure } from "./types";
+import { Cluster, ClusterReadiness, EdgeExposure } from "./types";
+import { CONTAINER_INSIGHTS_LOG_GROUPS, containerInsightsLogGroupName, controlPlaneLogGroupName, RetainedData } from "./retained";
 import { ClusterVpc, ClusterVpcArgs } from "./vpc";
 import { recommendedLabels } from "../workload/labels";
 
@@ -25,6 +27,9 @@ export type EksAddonName = (typeof EKS_ADDONS)[number];
 
 export const GP3_STORAGE_CLASS = "gp3-encrypted";
 
+/** The log groups the CloudWatch observability add-on writes to, under `/aws/containerinsights/<cluster>/`. */
+export { CONTAINER_INSIGHTS_LOG_GROUPS } from "./retained";
+
 export interface EksNodeGroupArgs {
     /** EC2 instance types, e.g. `["m6i.large"]`. */
     instanceTypes: string[];
@@ -33,8 +38,8 @@ export interface EksNodeGroupArgs {
     desiredSize: number;
     /** Root volume size (GiB) of each node; the volume is encrypted gp3. */
     diskSizeGiB: number;
-    /** Managed node group AMI type; undefined lets EKS pick (AL2023 for current Kubernetes versions). */
-    amiType?: string;
+    /** Managed node group AMI type, explicit so an EKS default change never replaces the nodes, e.g. `AL2023_x86_64_STANDARD`. */
+    amiType: string;
     /** `ON_DEMAND` (default) or `SPOT`. */
     capacityType?: "ON_DEMAND" | "SPOT";
 }
@@ -46,8 +51,13 @@ export interface EksClusterArgs {
     kubernetesVersion?: string;
     /** Region for `aws eks get-token --region` in the kubeconfig; undefined: the cluster's own region output. */
     region?: string;
+    /**
+     * Kubernetes Service CIDR (RFC 1918, /12 to /24, outside the VPC). Set explicitly so the `kubernetes` Service's
+     * ClusterIP (its first address) is known: the VPC CNI matches NetworkPolicies before that address is translated.
+     */
+    serviceCidr: string;
     /** VPC layout (CIDR, AZ count or names, NAT per AZ or single); the cluster name is filled in. */
-    network: Omit<ClusterVpcArgs, "clusterName">;
+    network: Omit<ClusterVpcArgs, "clusterName" | "flowLogs">;
     /**
      * CIDRs allowed to reach the public API endpoint (the private endpoint is always on). The config layer
      * rejects `0.0.0.0/0` for prod; this component passes the list through as given.
@@ -66,8 +76,10 @@ export interface EksClusterArgs {
     nodeGroup: EksNodeGroupArgs;
     /** Pinned add-on versions (e.g. `v1.20.4-eksbuild.2`); a missing entry lets EKS pick its default for the cluster version. */
     addonVersions?: Partial<Record<EksAddonName, string>>;
-    /** ECR repositories for the images; see EcrRegistryArgs (protectData is taken from below). */
-    registry: Omit<EcrRegistryArgs, "protectData">;
+    /** ECR repositories for the images; see EcrRegistryArgs (protectData and adoption are taken from below). */
+    registry: Omit<EcrRegistryArgs, "protectData" | "adoptRepositories">;
+    /** Data an earlier stack retained on destroy (see retained.ts): adopted instead of created. */
+    adopt?: RetainedData;
     /**
      * Prod: `protect` and `retainOnDelete` on the Secrets KMS key, the ECR repositories and the log group, and
      * `Retain` as the reclaim policy of the gp3 StorageClass. Never set in dev.
@@ -100,6 +112,7 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
     public readonly clusterName: pulumi.Output<string>;
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly provider: k8s.Provider;
+    public readonly readiness: ClusterReadiness;
     public readonly registry: EcrRegistry;
     public readonly storageClassName: pulumi.Output<string>;
     public readonly edge: EdgeExposure = { kind: "aws-nlb" };
@@ -111,12 +124,19 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
         if (args.adminPrincipalArns.length === 0) {
             throw new Error("EksCluster needs at least one admin principal ARN: without one nobody (not even pulumi) can use the cluster");
         }
+        if (cidrsOverlap(args.serviceCidr, args.network.cidrBlock)) {
+            throw new Error(`Service CIDR ${args.serviceCidr} overlaps the VPC CIDR ${args.network.cidrBlock}: EKS needs them apart`);
+        }
         const dataOpts: pulumi.CustomResourceOptions = { parent: this, protect: args.protectData, retainOnDelete: args.protectData };
 
         // Takes no input from the VPC, IAM or cluster below, so image pushes never wait for the cluster.
-        this.registry = new EcrRegistry(`${name}-ecr`, { ...args.registry, protectData: args.protectData }, { parent: this });
+        this.registry = new EcrRegistry(
+            `${name}-ecr`,
+            { ...args.registry, protectData: args.protectData, adoptRepositories: args.adopt?.repositories },
+            { parent: this },
+        );
 
-        const vpc = new ClusterVpc(`${name}-vpc`, { ...args.network, clusterName: args.clusterName }, { parent: this });
+        const vpc = new ClusterVpc(`${name}-vpc`, { ...args.network, clusterName: args.clusterName, flowLogs: { retentionDays: args.logRetentionDays, protect: args.protectData } }, { parent: this });
 
         // --- IAM ---
         const clusterRole = new aws.iam.Role(`${name}-cluster`, { assumeRolePolicy: assumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole"]) }, { parent: this });
@@ -139,12 +159,28 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
             dataOpts,
         );
         new aws.kms.Alias(`${name}-secrets`, { name: `alias/eks/${args.clusterName}-secrets`, targetKeyId: secretsKey.keyId }, { parent: this });
+        // The key user grants terraform-aws-eks gives the cluster role: EKS encrypts and decrypts Secrets with this key
+        // as the cluster role; the key policy's account root statement lets IAM policies grant that.
+        const clusterEncryption = new aws.iam.RolePolicy(
+            `${name}-cluster-encryption`,
+            {
+                role: clusterRole.id,
+                policy: secretsKey.arn.apply((keyArn) =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: keyArn }],
+                    }),
+                ),
+            },
+            { parent: this },
+        );
 
         // EKS writes to exactly this name; creating it first keeps retention (and deletion) under our control.
+        const logGroupName = controlPlaneLogGroupName(args.clusterName);
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-control-plane`,
-            { name: `/aws/eks/${args.clusterName}/cluster`, retentionInDays: args.logRetentionDays },
-            dataOpts,
+            { name: logGroupName, retentionInDays: args.logRetentionDays },
+            { ...dataOpts, import: args.adopt?.controlPlaneLogGroup ? logGroupName : undefined },
         );
 
         // --- Control plane ---
@@ -160,13 +196,17 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
                     endpointPublicAccess: true,
                     publicAccessCidrs: args.publicAccessCidrs,
                 },
+                kubernetesNetworkConfig: { ipFamily: "ipv4", serviceIpv4Cidr: args.serviceCidr },
                 accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
                 encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
                 enabledClusterLogTypes: [...BASE_LOG_TYPES, ...(args.extraLogTypes ?? [])],
                 // The managed add-ons below replace the self-managed vpc-cni/kube-proxy/coredns EKS would install.
                 bootstrapSelfManagedAddons: false,
+                // EKS defaults to EXTENDED: a version past its 14 months of standard support then bills extended
+                // support. STANDARD upgrades the cluster at the end of standard support instead.
+                upgradePolicy: { supportType: "STANDARD" },
             },
-            { parent: this, dependsOn: [logGroup, clusterRolePolicy] },
+            { parent: this, dependsOn: [logGroup, clusterRolePolicy, clusterEncryption] },
         );
 
         const adminAccess = args.adminPrincipalArns.map((principalArn) => {
@@ -241,11 +281,21 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
             { podIdentityAssociations: [{ serviceAccount: "ebs-csi-controller-sa", roleArn: ebsCsiRole.role.arn }] },
             { dependsOn: [nodeGroup, podIdentityAgent, ebsCsiRole.attachment] },
         );
+        // The agent and Fluent Bit create these with no expiry unless they exist already. Kept on destroy in prod
+        // (the containers' logs), so a later stack adopts them like the control-plane group.
+        const containerInsightsLogGroups = CONTAINER_INSIGHTS_LOG_GROUPS.map((group) => {
+            const groupName = containerInsightsLogGroupName(args.clusterName, group);
+            return new aws.cloudwatch.LogGroup(
+                `${name}-container-insights-${group}`,
+                { name: groupName, retentionInDays: args.logRetentionDays },
+                { ...dataOpts, import: args.adopt?.containerInsightsLogGroups.includes(groupName) ? groupName : undefined },
+            );
+        });
         // Container logs to CloudWatch (Fluent Bit) plus Container Insights; Pod Identity needs add-on >= v3.1.0.
-        const cloudWatch = addon(
+        addon(
             "amazon-cloudwatch-observability",
             { podIdentityAssociations: [{ serviceAccount: "cloudwatch-agent", roleArn: cloudWatchRole.role.arn }] },
-            { dependsOn: [nodeGroup, podIdentityAgent, cloudWatchRole.attachment] },
+            { dependsOn: [nodeGroup, podIdentityAgent, cloudWatchRole.attachment, ...containerInsightsLogGroups] },
         );
 
         // --- Kubernetes access ---
@@ -257,12 +307,10 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
                 eksKubeconfig({ name: clusterName, clusterName, server, certificateAuthorityData: ca.data ?? "", region: clusterRegion }),
             ),
         );
-        // The provider is usable only once our principals have access, and the cluster can run pods with DNS and volumes.
-        this.provider = kubernetesProvider(
-            `${name}-k8s`,
-            { kubeconfig: this.kubeconfig },
-            { parent: this, dependsOn: [...adminAccess, nodeGroup, vpcCni, kubeProxy, podIdentityAgent, coreDns, ebsCsi, cloudWatch] },
-        );
+        // The provider needs only our access: namespaces, Secrets, RBAC and the StorageClass go in while nodes
+        // still join. Workloads wait for what they use (readiness); nothing waits for the observability add-on.
+        this.provider = kubernetesProvider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: adminAccess });
+        this.readiness = { pods: [nodeGroup, vpcCni, kubeProxy, podIdentityAgent, coreDns], volumes: [ebsCsi] };
 
         // EKS >= 1.30 no longer marks its gp2 class as default, so this is the only default; gp2 is left as EKS made it.
         const storageClass = new k8s.storage.v1.StorageClass(

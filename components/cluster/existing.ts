@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kubernetesProvider } from "./kubernetes-provider";
-import { Cluster, EdgeExposure, ImageRegistry } from "./types";
+import { Cluster, ClusterReadiness, EdgeExposure, ImageRegistry } from "./types";
 
 export interface ExistingRegistryArgs {
     /** Registry host (and port), e.g. `ghcr.io` or `registry.example.com:5000`. */
@@ -35,6 +35,8 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
     public readonly clusterName: pulumi.Output<string>;
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly provider: k8s.Provider;
+    /** The provider waits for the cluster itself; nothing further to wait for. */
+    public readonly readiness: ClusterReadiness = { pods: [], volumes: [] };
     public readonly registry: ImageRegistry | undefined;
     public readonly storageClassName: pulumi.Output<string> | undefined;
     public readonly edge: EdgeExposure = { kind: "generic" };

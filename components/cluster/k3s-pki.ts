@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 
@@ -31,6 +32,11 @@ export class K3sPki extends pulumi.ComponentResource {
     /** Files to upload into the k3s container before its first start (secret). */
     public readonly files: pulumi.Output<K3sFile[]>;
     public readonly serverCaCertPem: pulumi.Output<string>;
+    /**
+     * 12 hex digits of SHA-256 over every CA certificate and the service-account public key: changes exactly when a
+     * key k3s trusts is regenerated, and reveals nothing about the private keys.
+     */
+    public readonly authorityFingerprint: pulumi.Output<string>;
     public readonly adminCertPem: pulumi.Output<string>;
     /** Secret. */
     public readonly adminKeyPem: pulumi.Output<string>;
@@ -85,6 +91,9 @@ export class K3sPki extends pulumi.ComponentResource {
         const serviceKeyFile = serviceAccountKey.privateKeyPem.apply((content) => ({ file: `${K3S_TLS_DIR}/service.key`, content, permissions: "0600" }));
         this.files = pulumi.secret(pulumi.all([...caFiles, serviceKeyFile]));
 
+        this.authorityFingerprint = pulumi
+            .all([...K3S_CERTIFICATE_AUTHORITIES.map((ca) => cas[ca].cert.certPem), serviceAccountKey.publicKeyPem])
+            .apply((pems) => createHash("sha256").update(pems.join("\n")).digest("hex").slice(0, 12));
         this.serverCaCertPem = cas["server-ca"].cert.certPem;
         this.adminCertPem = adminCert.certPem;
         this.adminKeyPem = pulumi.secret(adminKey.privateKeyPem);

@@ -19,8 +19,14 @@ export interface Cluster {
     readonly clusterName: pulumi.Output<string>;
     /** Secret output. */
     readonly kubeconfig: pulumi.Output<string>;
-    /** The one provider every Kubernetes resource uses (server-side apply on). */
+    /** The one provider every Kubernetes resource uses (server-side apply on); usable once the API lets us in. */
     readonly provider: k8s.Provider;
+    /**
+     * What a workload must wait for beyond the API, so nothing waits on more than it needs: `pods` (nodes, the
+     * CNI, DNS) for anything that runs pods, `volumes` (the CSI driver) only for workloads with a volume claim.
+     * Empty where the cluster is usable as soon as its API answers.
+     */
+    readonly readiness: ClusterReadiness;
     /** Undefined only for an existing cluster that deploys prebuilt images. */
     readonly registry: ImageRegistry | undefined;
     /** StorageClass for PVCs; undefined means the cluster default. */
@@ -30,6 +36,11 @@ export interface Cluster {
     /** Prod/EKS extras for stack outputs; undefined elsewhere. */
     readonly network?: { vpcId: pulumi.Output<string>; privateSubnetIds: pulumi.Output<string[]>; publicSubnetIds: pulumi.Output<string[]> };
     readonly endpoint?: pulumi.Output<string>;
+}
+
+export interface ClusterReadiness {
+    pods: pulumi.Resource[];
+    volumes: pulumi.Resource[];
 }
 
 export type EdgeExposure =

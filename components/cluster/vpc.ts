@@ -15,6 +15,8 @@ export interface ClusterVpcArgs {
     availabilityZoneNames?: string[];
     /** `perAz`: a NAT gateway per AZ, so an AZ outage doesn't cut the others' egress (prod). `single`: one, cheaper. */
     natGateways: "perAz" | "single";
+    /** VPC flow logs (every accepted and rejected flow, to CloudWatch Logs): days kept, and kept on destroy (prod). */
+    flowLogs: { retentionDays: number; protect: boolean };
 }
 
 /**
@@ -59,6 +61,10 @@ export class ClusterVpc extends pulumi.ComponentResource {
             { parent: this },
         );
         const igw = new aws.ec2.InternetGateway(name, { vpcId: vpc.id, tags: { Name: name } }, { parent: this });
+
+        // The default security group allows all traffic between its members; nothing should use it, so it allows nothing.
+        new aws.ec2.DefaultSecurityGroup(name, { vpcId: vpc.id, ingress: [], egress: [], tags: { Name: `${name}-default-unused` } }, { parent: this });
+        this.flowLogs(name, vpc, args.flowLogs);
 
         const publicRouteTable = new aws.ec2.RouteTable(
             `${name}-public`,
@@ -112,7 +118,7 @@ export class ClusterVpc extends pulumi.ComponentResource {
             );
         }
 
-        privateSubnets.forEach((subnet, i) => {
+        const privateRouteTables = privateSubnets.map((subnet, i) => {
             const nat = natGateways[args.natGateways === "perAz" ? i : 0];
             const routeTable = new aws.ec2.RouteTable(
                 `${name}-private-${i}`,
@@ -120,12 +126,66 @@ export class ClusterVpc extends pulumi.ComponentResource {
                 { parent: this },
             );
             new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routeTable.id }, { parent: this });
+            return routeTable;
         });
+
+        // Image layers from ECR (served from S3) and the PostgreSQL dumps reach S3 through the gateway, not through NAT
+        // (no NAT data charge, and no hop through another AZ). Gateway endpoints cost nothing.
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        new aws.ec2.VpcEndpoint(
+            `${name}-s3`,
+            {
+                vpcId: vpc.id,
+                serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
+                vpcEndpointType: "Gateway",
+                routeTableIds: privateRouteTables.map((t) => t.id),
+                tags: { Name: `${name}-s3` },
+            },
+            { parent: this },
+        );
 
         this.vpcId = vpc.id;
         this.privateSubnetIds = pulumi.all(privateSubnets.map((s) => s.id));
         this.publicSubnetIds = pulumi.all(publicSubnets.map((s) => s.id));
         this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds });
+    }
+
+    /** Every accepted and rejected flow to a CloudWatch log group with a retention, delivered by a role only VPC Flow Logs may assume. */
+    private flowLogs(name: string, vpc: aws.ec2.Vpc, settings: ClusterVpcArgs["flowLogs"]): void {
+        // A name prefix: a group kept on destroy never collides with the next stack's.
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-flow-logs`,
+            { namePrefix: `/aws/vpc/${name}-flow-logs-`, retentionInDays: settings.retentionDays },
+            { parent: this, protect: settings.protect, retainOnDelete: settings.protect },
+        );
+        const role = new aws.iam.Role(
+            `${name}-flow-logs`,
+            {
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+            },
+            { parent: this },
+        );
+        const delivery = new aws.iam.RolePolicy(
+            `${name}-flow-logs`,
+            {
+                role: role.id,
+                policy: logGroup.arn.apply((arn) =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: `${arn}:*` }],
+                    }),
+                ),
+            },
+            { parent: this },
+        );
+        new aws.ec2.FlowLog(
+            name,
+            { vpcId: vpc.id, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: logGroup.arn, iamRoleArn: role.arn, tags: { Name: name } },
+            { parent: this, dependsOn: [delivery] },
+        );
     }
 
     private availabilityZoneResolver(args: ClusterVpcArgs): (index: number) => pulumi.Input<string> {

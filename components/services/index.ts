@@ -2,10 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { Hardening } from "../../stacks/schema";
+import type { ClusterReadiness } from "../cluster/types";
 import { Workload } from "../workload";
 import { recommendedLabels, selectorLabels } from "../workload/labels";
 import { PeerSelectors, workloadPolicySpec } from "../workload/network-policy";
 import { analyzerService } from "./analyzer";
+import { ClusterAutoscalerArgs, ClusterAutoscalerRbac, clusterAutoscalerService } from "./cluster-autoscaler";
 import { apiService } from "./api";
 import { MIGRATIONS_NAME, MigrationJob } from "./api/migrations";
 import { CONFIG_VOLUME, ServiceContext, ServiceDefinition, serviceHost } from "./context";
@@ -36,12 +38,16 @@ export interface ServicesArgs {
     kubeApiCidrs: string[];
     /** The generated Secrets: workloads reference them by name, so they wait for them explicitly. */
     dependsOn: pulumi.Resource[];
+    /** What pods, and pods with a volume claim, need of the cluster (nodes, CNI, DNS; the CSI driver). */
+    clusterReadiness: ClusterReadiness;
     /** Where the PostgreSQL backups go; without it there is no backup CronJob (nsip:backup.enabled false). */
     backup?: {
         destination: BackupDestination;
         /** On EKS the bucket, role and Pod Identity association: a pod started before the association gets no credentials. */
         dependsOn: pulumi.Resource[];
     };
+    /** Node autoscaling (EKS only); its Pod Identity association goes in `dependsOn`. */
+    clusterAutoscaler?: ClusterAutoscalerArgs & { dependsOn: pulumi.Resource[] };
 }
 
 const definitions: Record<ServiceName, (ctx: ServiceContext) => ServiceDefinition> = {
@@ -64,23 +70,27 @@ export class Services extends pulumi.ComponentResource {
         super("nsip:services:Services", name, {}, opts);
         const { context: ctx } = args;
         const child = { parent: this, provider: opts.provider, dependsOn: args.dependsOn };
+        const runsPods = args.clusterReadiness.pods;
         const peers: PeerSelectors = {
             pod: (peer) => selectorLabels({ name: peer, instance: args.instance }),
             kubeApiCidrs: args.kubeApiCidrs,
         };
         const destination = args.backup?.destination;
+        const autoscaled = args.clusterAutoscaler !== undefined;
         const trafficTable = trafficFor(
             {
                 backup: destination !== undefined,
                 "kube-state-metrics": destination !== undefined,
+                "cluster-autoscaler": autoscaled,
                 s3: destination !== undefined && destination.kind !== "pvc",
-                "pod-identity-agent": destination?.kind === "s3",
+                "pod-identity-agent": destination?.kind === "s3" || autoscaled,
             },
             destination?.kind === "s3Compatible" ? endpointPort(destination.endpoint) : undefined,
         );
 
-        const build = (service: ServiceName, extraDependsOn: pulumi.Resource[] = []): Workload => {
-            const def = definitions[service](ctx);
+        const build = (service: ServiceName, extraDependsOn: pulumi.Resource[] = []): Workload =>
+            buildDefinition(service, definitions[service](ctx), extraDependsOn);
+        const buildDefinition = (service: string, def: ServiceDefinition, extraDependsOn: pulumi.Resource[] = []): Workload => {
             const spec = { ...def.spec, podAnnotations: { ...def.spec.podAnnotations }, volumes: [...(def.spec.volumes ?? [])] };
             const labels = recommendedLabels({ name: spec.name, component: spec.component, instance: args.instance, version: spec.version });
 
@@ -108,7 +118,16 @@ export class Services extends pulumi.ComponentResource {
                 `${name}-${service}`,
                 {
                     // On the spec, not only on the component: a component's dependsOn does not reach its children.
-                    spec: { ...spec, dependsOn: [...(spec.dependsOn ?? []), ...args.dependsOn, ...extraDependsOn] },
+                    spec: {
+                        ...spec,
+                        dependsOn: [
+                            ...(spec.dependsOn ?? []),
+                            ...args.dependsOn,
+                            ...runsPods,
+                            ...(spec.persistentVolume ? args.clusterReadiness.volumes : []),
+                            ...extraDependsOn,
+                        ],
+                    },
                     namespace: args.namespace,
                     instance: args.instance,
                     hardening: args.hardening,
@@ -134,7 +153,7 @@ export class Services extends pulumi.ComponentResource {
                 resources: ctx.config.services.api.resources,
                 networkPolicy: workloadPolicySpec(MIGRATIONS_NAME, trafficTable, peers),
             },
-            { ...child, dependsOn: [...args.dependsOn, postgres] },
+            { ...child, dependsOn: [...args.dependsOn, ...runsPods, postgres] },
         );
         if (args.backup) {
             new PostgresBackup(
@@ -149,22 +168,11 @@ export class Services extends pulumi.ComponentResource {
                     destination: args.backup.destination,
                     networkPolicy: workloadPolicySpec(BACKUP_PEER, trafficTable, peers),
                 },
-                { ...child, dependsOn: [...args.dependsOn, postgres, ...args.backup.dependsOn] },
+                { ...child, dependsOn: [...args.dependsOn, ...runsPods, postgres, ...args.backup.dependsOn] },
             );
             // Backup freshness: kube-state-metrics reports the CronJob's last success to Prometheus.
             const ksmRbac = new KubeStateMetricsRbac(`${name}-kube-state-metrics-rbac`, { namespace: args.namespace, instance: args.instance }, child);
-            new Workload(
-                `${name}-kube-state-metrics`,
-                {
-                    spec: { ...kubeStateMetricsSpec(ctx.namespace), dependsOn: [...args.dependsOn, ksmRbac] },
-                    namespace: args.namespace,
-                    instance: args.instance,
-                    hardening: args.hardening,
-                    traffic: trafficTable,
-                    peers,
-                },
-                { parent: this, provider: opts.provider },
-            );
+            buildDefinition("kube-state-metrics", { spec: kubeStateMetricsSpec(ctx.namespace) }, [ksmRbac]);
         }
         build("api", [migrations]);
         build("frontend");
@@ -172,6 +180,11 @@ export class Services extends pulumi.ComponentResource {
         build("prometheus");
         build("grafana");
         build("nginx");
+        if (args.clusterAutoscaler) {
+            const { dependsOn: identity, ...autoscaler } = args.clusterAutoscaler;
+            const rbac = new ClusterAutoscalerRbac(`${name}-cluster-autoscaler-rbac`, { namespace: args.namespace, instance: args.instance }, child);
+            buildDefinition("cluster-autoscaler", clusterAutoscalerService(autoscaler), [rbac, ...identity]);
+        }
 
         const shape = edgeServiceShape(ctx.edge, ctx.config.edge.tlsCertificateArn);
         new k8s.core.v1.Service(
@@ -191,8 +204,8 @@ export class Services extends pulumi.ComponentResource {
                     ports: shape.ports,
                 },
             },
-            // An NLB takes minutes to report its address.
-            { ...child, customTimeouts: { create: "15m" } },
+            // An NLB takes minutes to report its address, and registers nodes as its targets.
+            { ...child, dependsOn: [...args.dependsOn, ...runsPods], customTimeouts: { create: "15m" } },
         );
 
         const at = (service: string, port: number) => `${serviceHost(service, ctx.namespace)}:${port}`;

@@ -17,6 +17,8 @@ export const thirdPartyImages = {
     kubeStateMetrics: "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.0",
     /** Uploads the PostgreSQL dumps to S3 and S3-compatible endpoints. */
     awsCli: "amazon/aws-cli:2.35.19",
+    /** Node autoscaling on EKS; its minor follows the cluster's Kubernetes minor (cluster.kubernetesVersion). */
+    clusterAutoscaler: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2",
     /** The edge reverse proxy (nginx 1.30 stable). Tests run Debian's nginx 1.22, so the edge conf uses only directives both have. */
     edgeNginx: "nginxinc/nginx-unprivileged:1.30.4-alpine",
 } as const;

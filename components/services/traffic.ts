@@ -1,16 +1,28 @@
+import { CLUSTER_AUTOSCALER_PORT } from "./cluster-autoscaler";
 import { ports, ServiceName } from "./ports";
 
 /**
  * DESIGN.md's traffic table as data: the only flows the NetworkPolicies allow (plus DNS for every pod).
  * `migrations` is the schema-migration Job (api image), `backup` the PostgreSQL backup CronJob (prod on EKS),
- * `outside` the load balancer's clients, `kube-api` the Kubernetes API server, `s3` the backups' S3 endpoint
- * (AWS S3 or an S3-compatible one), `pod-identity-agent` the node-local EKS Pod Identity credential endpoint and
+ * `cluster-autoscaler` the node autoscaler (EKS), `outside` the load balancer's clients, `kube-api` the Kubernetes
+ * API server, `s3` the backups' S3 endpoint (AWS S3 or an S3-compatible one), `aws-api` the regional AWS APIs (Auto
+ * Scaling, EC2, EKS) over HTTPS, `pod-identity-agent` the node-local EKS Pod Identity credential endpoint and
  * `kube-state-metrics` the exporter of the backup CronJob's status.
  */
-export type Peer = ServiceName | "migrations" | "backup" | "outside" | "kube-api" | "s3" | "pod-identity-agent" | "kube-state-metrics";
+export type Peer =
+    | ServiceName
+    | "migrations"
+    | "backup"
+    | "cluster-autoscaler"
+    | "kube-state-metrics"
+    | "outside"
+    | "kube-api"
+    | "s3"
+    | "aws-api"
+    | "pod-identity-agent";
 
 /** Peers that exist only on some stacks; their flows are left out where they don't, so no policy names them. */
-export type OptionalPeer = "backup" | "kube-state-metrics" | "s3" | "pod-identity-agent";
+export type OptionalPeer = "backup" | "cluster-autoscaler" | "kube-state-metrics" | "s3" | "pod-identity-agent";
 
 /** Port of the S3 endpoint in the table; an S3-compatible endpoint on another port replaces it (trafficFor). */
 const S3_HTTPS = 443;
@@ -44,6 +56,10 @@ export const trafficTable: readonly Flow[] = [
     { from: "backup", to: "pod-identity-agent", ports: [80] },
     { from: "prometheus", to: "kube-state-metrics", ports: [ports.kubeStateMetrics.metrics] },
     { from: "kube-state-metrics", to: "kube-api", ports: [443, 6443] },
+    { from: "cluster-autoscaler", to: "kube-api", ports: [443, 6443] },
+    { from: "cluster-autoscaler", to: "aws-api", ports: [443] },
+    { from: "cluster-autoscaler", to: "pod-identity-agent", ports: [80] },
+    { from: "prometheus", to: "cluster-autoscaler", ports: [CLUSTER_AUTOSCALER_PORT] },
 ];
 
 /** The table for a stack: flows of optional pods the stack does not run are dropped. */

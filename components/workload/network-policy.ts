@@ -7,7 +7,7 @@ type PolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 export interface PeerSelectors {
     /** Pod labels that identify an in-namespace peer (a workload's name). */
     pod(peer: string): Record<string, string>;
-    /** CIDRs the Kubernetes API server answers on (the VPC on EKS, anywhere elsewhere). */
+    /** Where pods reach the Kubernetes API (the `kubernetes` Service's ClusterIP on EKS, anywhere elsewhere). */
     kubeApiCidrs: string[];
 }
 
@@ -21,8 +21,8 @@ export const POD_IDENTITY_AGENT_CIDR = "169.254.170.23/32";
  */
 export function workloadPolicySpec(name: string, table: readonly Flow[], peers: PeerSelectors): NetworkPolicySpec {
     const toPeer = (peer: Peer): PolicyPeer[] => {
-        // S3 publishes no CIDRs a NetworkPolicy could list (its ranges are many, shared and changing): port 443 anywhere.
-        if (peer === "outside" || peer === "s3") return [{ ipBlock: { cidr: ANYWHERE } }];
+        // S3 and the AWS APIs publish no CIDRs a NetworkPolicy could list (many, shared, changing): port 443 anywhere.
+        if (peer === "outside" || peer === "s3" || peer === "aws-api") return [{ ipBlock: { cidr: ANYWHERE } }];
         if (peer === "pod-identity-agent") return [{ ipBlock: { cidr: POD_IDENTITY_AGENT_CIDR } }];
         if (peer === "kube-api") return peers.kubeApiCidrs.map((cidr) => ({ ipBlock: { cidr } }));
         return [{ podSelector: { matchLabels: peers.pod(peer) } }];

@@ -137,7 +137,7 @@ for (const stack of ["dev", "prod"] as const) {
             const client = deployed.plane.client;
             const expected = await waitForWorkloads(client, deployed.namespace);
             const budgets = await client.list<Budget>("policy/v1", "PodDisruptionBudget", deployed.namespace);
-            assert.equal(budgets.length, 9, "one per service, and kube-state-metrics'");
+            assert.equal(budgets.length, 10, "one per service, kube-state-metrics' and the Cluster Autoscaler's");
             for (const budget of budgets) {
                 const workload = [...expected.keys()].find((key) => key.endsWith(`/${budget.metadata.name}`));
                 assert.ok(workload, `${budget.metadata.name} guards a workload`);

@@ -50,6 +50,25 @@ describe("the Pulumi engine on the real control plane", function () {
         await plane?.stop();
     });
 
+    it("a real pulumi up refuses a documentation value before creating anything; the preview only warns", async function () {
+        await engine.stack.setConfig("nsip:edge.hostname", { value: "nsip.example.com" }, true);
+        try {
+            await assert.rejects(engine.stack.up({ ...engine.output }), (error: Error) => {
+                assert.match(error.message, /nsip:edge\.hostname: nsip\.example\.com is a documentation domain \(RFC 2606\)/);
+                return true;
+            });
+            const state = await engine.stack.exportStack();
+            const created = ((state.deployment as { resources?: { type: string }[] }).resources ?? []).filter((r) => r.type !== "pulumi:pulumi:Stack");
+            assert.deepEqual(created, []);
+            assert.equal(await plane.client.get("v1", "Namespace", undefined, NAMESPACE), undefined);
+
+            const preview = await engine.stack.preview({ ...engine.output });
+            assert.match(preview.stdout, /nsip:edge\.hostname: nsip\.example\.com is a documentation domain/);
+        } finally {
+            await engine.stack.setConfig("nsip:edge.hostname", { value: "nsip.engine.test.example" }, true);
+        }
+    });
+
     it("pulumi up: every await is satisfied and the stack rolls out", async function () {
         const result = await engine.stack.up({ ...engine.output });
         assert.equal(result.summary.result, "succeeded");

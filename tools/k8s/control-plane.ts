@@ -2,9 +2,9 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { freePorts } from "../testenv";
 import { KubeClient } from "./client";
 import { KWOK_NODE_ANNOTATION, nodeObject, simulatedNodes, SimulatedNode } from "./nodes";
 import { createPki, kubeconfigYaml } from "./pki";
@@ -332,19 +332,6 @@ export async function waitFor(what: string, timeoutMs: number, check: () => Prom
         }
         await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
-}
-
-async function freePorts(count: number): Promise<number[]> {
-    const servers = await Promise.all(
-        Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-            const server = net.createServer();
-            server.once("error", reject);
-            server.listen(0, "127.0.0.1", () => resolve(server));
-        })),
-    );
-    const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    return ports;
 }
 
 function httpOk(url: string): Promise<boolean> {

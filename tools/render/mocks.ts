@@ -452,6 +452,9 @@ function tagsAll(ctx: ResourceContext): Props {
 }
 
 const INVOKE_MOCKS: Record<string, InvokeMock> = {
+    // A fresh account: no log group or repository survives from an earlier stack.
+    "aws:cloudwatch/getLogGroups:getLogGroups": (inputs, region) => ({ id: region, region, logGroupNamePrefix: inputs["logGroupNamePrefix"], arns: [], logGroupNames: [] }),
+    "aws:ecr/getRepositories:getRepositories": (_inputs, region) => ({ id: region, region, names: [] }),
     "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => ({
         id: region,
         region,

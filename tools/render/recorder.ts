@@ -16,6 +16,10 @@ export interface ResourceRecord {
     provider: string | null;
     protect: boolean;
     retainOnDelete: boolean;
+    /** The `import` option: the id of an existing cloud resource this one adopts (absent when it creates). */
+    importId?: string;
+    /** The `deleteBeforeReplace` option, present only when set. */
+    deleteBeforeReplace?: true;
     /** URNs this resource waits on: dependsOn plus the resources behind its Output inputs, components expanded. */
     dependencies: string[];
     inputs: JsonObject;
@@ -118,6 +122,8 @@ export class Recorder {
             provider: providerRef ? providerRef.slice(0, providerRef.lastIndexOf("::")) : null,
             protect: request.getProtect() ?? false,
             retainOnDelete: request.getRetainondelete() ?? false,
+            ...(request.getImportid() ? { importId: request.getImportid() } : {}),
+            ...(request.getDeletebeforereplace() ? { deleteBeforeReplace: true as const } : {}),
             dependencies: [...new Set(request.getDependenciesList())].sort(compare),
             inputs: decodeWireValue(wireInputs, this.decodeOptions) as JsonObject,
         });

@@ -68,6 +68,32 @@ function runPendingCleanups(): void {
   pendingCleanups.clear();
 }
 
+/**
+ * Several distinct free loopback ports: every listener stays open until all are bound, so the OS cannot
+ * hand the same port out twice (separate freePort() calls can, which put two servers on one port).
+ */
+export async function freePorts<N extends number>(count: N): Promise<Tuple<N, number>> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () =>
+      new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+        const server = createServer();
+        server.unref();
+        server.on("error", reject);
+        server.listen(0, HOST, () => resolve(server));
+      }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    return typeof address === "object" && address !== null ? address.port : 0;
+  });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports as Tuple<N, number>;
+}
+
+/** `count` items of T as a tuple, so destructuring a literal count needs no undefined checks. */
+type Tuple<N extends number, T, Items extends T[] = []> = Items["length"] extends N ? Items : Tuple<N, T, [...Items, T]>;
+
 /** Asks the OS for a free loopback port. Another process may take it before we bind: callers retry. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

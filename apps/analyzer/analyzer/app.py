@@ -11,6 +11,7 @@ from PIL import Image
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from analyzer import metrics
+from analyzer.budget import TimeBudgetExceeded, time_budget
 from analyzer.config import Settings
 from analyzer.errors import ClientError
 from analyzer.imaging import SUPPORTED_TYPES, decode_grayscale
@@ -64,7 +65,7 @@ def create_app(settings: Settings) -> Flask:
         return {"status": "ready"}
 
     @app.post("/analyze")
-    def analyze_image() -> dict[str, object]:
+    def analyze_image() -> Response | dict[str, object]:
         rows, cols = grid_param("rows"), grid_param("cols")
         content_type = request.mimetype
         if content_type not in SUPPORTED_TYPES:
@@ -74,8 +75,17 @@ def create_app(settings: Settings) -> Flask:
         body = read_body(settings.max_image_bytes)
         if not body:
             raise ClientError(400, "empty_body", "request body is empty")
-        gray = decode_grayscale(body, content_type, settings.max_image_pixels)
-        return analyze(gray, rows, cols).to_json()
+        try:
+            with time_budget(settings.time_limit_ms / 1000):
+                gray = decode_grayscale(body, content_type, settings.max_image_pixels)
+                return analyze(gray, rows, cols).to_json()
+        except TimeBudgetExceeded:
+            # Not necessarily the image's fault (the node may be busy): 503, worth a retry elsewhere.
+            response = error_response(
+                503, "analysis_timeout", f"the analysis did not finish within {settings.time_limit_ms} ms"
+            )
+            response.headers["Retry-After"] = "1"
+            return response
 
     @app.errorhandler(ClientError)
     def client_error(error: ClientError) -> Response:
@@ -87,7 +97,8 @@ def create_app(settings: Settings) -> Flask:
         if isinstance(error, RequestEntityTooLarge):
             return too_large(settings.max_image_bytes)
         code = (error.name or "error").lower().replace(" ", "_")
-        response = error_response(status, code, error.description or code)
+        # Werkzeug's descriptions are long HTML-minded prose; the status name says it plainly.
+        response = error_response(status, code, (error.name or "error").lower())
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
         return response

@@ -7,6 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 
+# gunicorn kills a worker silent for `timeout` (30 s, gunicorn.conf.py); the
+# budget must leave room for reading the body and writing the answer.
+MAX_TIME_LIMIT_MS = 25_000
+
+
 class ConfigError(ValueError):
     """One or more environment variables are invalid; the message names each."""
 
@@ -19,6 +24,10 @@ class Settings:
     workers: int = 4
     max_image_bytes: int = 20_971_520
     max_image_pixels: int = 40_000_000
+    # Wall-clock budget for decoding and analysing one image. Below the api's
+    # ANALYZER_TIMEOUT_MS (10 s), so the api hears a 503 rather than timing
+    # out, and well below gunicorn's timeout (30 s), which kills the worker.
+    time_limit_ms: int = 8_000
     # prometheus_client reads PROMETHEUS_MULTIPROC_DIR itself; it is kept here
     # so that startup can validate, create and clean it.
     multiproc_dir: str | None = None
@@ -48,6 +57,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     workers = integer("GUNICORN_WORKERS", defaults.workers, 1, 64)
     max_image_bytes = integer("MAX_IMAGE_BYTES", defaults.max_image_bytes, 1, 1 << 30)
     max_image_pixels = integer("MAX_IMAGE_PIXELS", defaults.max_image_pixels, 1, 1 << 30)
+    time_limit_ms = integer("ANALYSIS_TIME_LIMIT_MS", defaults.time_limit_ms, 100, MAX_TIME_LIMIT_MS)
 
     bind_host = environ.get("BIND_HOST", "").strip() or defaults.bind_host
     multiproc_dir = environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip() or None
@@ -63,5 +73,6 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         workers=workers,
         max_image_bytes=max_image_bytes,
         max_image_pixels=max_image_pixels,
+        time_limit_ms=time_limit_ms,
         multiproc_dir=multiproc_dir,
     )

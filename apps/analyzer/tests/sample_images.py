@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import numpy as np
 from PIL import Image
+
+# The hostile inputs live with the corpus that the gunicorn and api suites send.
+from corpus import jpeg_scan_bomb, png_claiming_size  # noqa: F401  (re-exported for the tests)
 
 WHITE = 255
 BLACK = 0
@@ -29,14 +30,3 @@ def encode(image: np.ndarray | Image.Image, fmt: str, **options: object) -> byte
     buffer = io.BytesIO()
     image.save(buffer, fmt, **options)
     return buffer.getvalue()
-
-
-def png_claiming_size(width: int, height: int) -> bytes:
-    """A tiny PNG whose header claims width x height pixels (a decompression bomb)."""
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grayscale
-    row = b"\x00" + b"\xff" * width
-    data = zlib.compress(row, 9)  # one row only: the rest is "missing"
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")

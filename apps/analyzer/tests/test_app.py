@@ -1,12 +1,13 @@
 import io
 import os
+import time
 
 import pytest
 from prometheus_client import CollectorRegistry, multiprocess
 
 from analyzer.app import create_app
 from analyzer.config import Settings
-from sample_images import canvas, encode, png_claiming_size, with_square
+from sample_images import canvas, encode, jpeg_scan_bomb, png_claiming_size, with_square
 
 IMAGE = with_square(canvas(160, 80), x=40, y=20, width=40, height=30)
 PNG = encode(IMAGE, "PNG")
@@ -181,3 +182,24 @@ def test_unexpected_errors_are_json_500s(client, monkeypatch):
 
     monkeypatch.setattr("analyzer.app.analyze", explode)
     assert_error(client.post("/analyze", data=PNG, content_type="image/png"), 500, "internal_error")
+
+
+def test_analysis_over_the_time_budget_is_a_503_and_the_app_goes_on(monkeypatch):
+    # Let a scan bomb through the scan limits so that only the time budget can stop it.
+    monkeypatch.setattr("analyzer.imaging.MAX_JPEG_SCANS", 10**6)
+    monkeypatch.setattr("analyzer.imaging.MAX_SCANS_PER_PIXEL", 10**6)
+    client = client_for(time_limit_ms=200)
+    bomb = jpeg_scan_bomb(2000, 2000, 3000)  # about a minute of decoding unbounded
+    started = time.monotonic()
+    response = client.post("/analyze", data=bomb, content_type="image/jpeg")
+    assert time.monotonic() - started < 30
+    assert_error(response, 503, "analysis_timeout")
+    assert response.headers["Retry-After"] == "1"
+    assert client.post("/analyze", data=PNG, content_type="image/png").status_code == 200
+
+
+def test_messages_are_plain_text_of_ours(client):
+    response = client.get("/nope")
+    assert response.get_json()["error"] == {"code": "not_found", "message": "not found"}
+    body = client.post("/analyze", data=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png").get_json()
+    assert body["error"] == {"code": "undecodable_image", "message": "the image header cannot be read"}

@@ -11,6 +11,7 @@ def test_defaults_match_the_platform_contract():
         workers=4,
         max_image_bytes=20_971_520,
         max_image_pixels=40_000_000,
+        time_limit_ms=8_000,
         multiproc_dir=None,
     )
 
@@ -24,10 +25,11 @@ def test_reads_every_variable():
             "GUNICORN_WORKERS": "2",
             "MAX_IMAGE_BYTES": "1024",
             "MAX_IMAGE_PIXELS": "4096",
+            "ANALYSIS_TIME_LIMIT_MS": "2500",
             "PROMETHEUS_MULTIPROC_DIR": "/tmp/prometheus",
         }
     )
-    assert settings == Settings(8000, 9200, "127.0.0.1", 2, 1024, 4096, "/tmp/prometheus")
+    assert settings == Settings(8000, 9200, "127.0.0.1", 2, 1024, 4096, 2500, "/tmp/prometheus")
 
 
 @pytest.mark.parametrize(
@@ -38,6 +40,8 @@ def test_reads_every_variable():
         ("PORT", "70000"),
         ("METRICS_PORT", "-1"),
         ("GUNICORN_WORKERS", "0"),
+        ("ANALYSIS_TIME_LIMIT_MS", "99"),
+        ("ANALYSIS_TIME_LIMIT_MS", "25001"),
         ("GUNICORN_WORKERS", "four"),
         ("MAX_IMAGE_BYTES", "1.5"),
         ("MAX_IMAGE_PIXELS", "0"),

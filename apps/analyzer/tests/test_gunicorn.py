@@ -21,7 +21,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from analyzer.negative_space import analyze
-from sample_images import canvas, encode, with_square
+from sample_images import canvas, encode, jpeg_scan_bomb, with_square
 
 ANALYZER_DIR = Path(__file__).resolve().parent.parent
 IMAGE = with_square(canvas(160, 80), x=40, y=20, width=40, height=30)
@@ -118,8 +118,8 @@ def launch(tmp_path: Path, metrics_dir: Path | None = None, **env: str) -> tuple
     return process, environment
 
 
-def start(tmp_path: Path, metrics_dir: Path | None = None) -> Gunicorn:
-    process, env = launch(tmp_path, metrics_dir)
+def start(tmp_path: Path, metrics_dir: Path | None = None, **extra_env: str) -> Gunicorn:
+    process, env = launch(tmp_path, metrics_dir, **extra_env)
     server = Gunicorn(
         process,
         int(env["PORT"]),
@@ -315,3 +315,18 @@ def test_invalid_environment_stops_startup_naming_the_variable(tmp_path, env, me
     process, _ = launch(tmp_path, **env)
     assert process.wait(timeout=STARTUP_SECONDS) == 1
     assert message in (tmp_path / "stderr.log").read_text()
+
+
+def test_a_request_over_the_time_budget_gets_503_and_the_worker_lives_on(tmp_path):
+    server = start(tmp_path, ANALYSIS_TIME_LIMIT_MS="100")
+    try:
+        workers = server.workers()
+        slow = jpeg_scan_bomb(2000, 2000, 16)  # within the scan limits; far more than 100 ms of decoding
+        for _ in range(3):
+            status, body = server.post_image(slow, "image/jpeg")
+            assert (status, body["error"]["code"]) == (503, "analysis_timeout")
+        assert server.post_image()[0] == 200
+        assert server.workers() == workers, "no worker was killed or replaced"
+        assert "WORKER TIMEOUT" not in server.stderr.read_text()
+    finally:
+        server.stop()

@@ -5,19 +5,17 @@ import pytest
 from PIL import Image, ImageOps
 
 from analyzer.errors import ClientError
-from analyzer.imaging import MAX_IMAGE_SIDE, decode_grayscale, sniff_format
+from analyzer.imaging import MAX_IMAGE_SIDE, count_gif_frames, count_jpeg_scans, decode_grayscale, sniff_format
 from analyzer.negative_space import analyze
-from sample_images import canvas, encode, png_claiming_size, with_square
+from corpus import gif_screen
+from sample_images import canvas, encode, jpeg_scan_bomb, png_claiming_size, with_square
 
 LIMIT = 1_000_000
 
 
 @pytest.fixture(autouse=True)
-def pillow_pixel_limit():
-    previous = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = LIMIT
-    yield
-    Image.MAX_IMAGE_PIXELS = previous
+def pillow_pixel_limit(monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", LIMIT)
 
 
 def rejected(data: bytes, content_type: str, max_pixels: int = LIMIT) -> ClientError:
@@ -171,3 +169,91 @@ class TestRejections:
         assert len(data) < 1_000
         error = rejected(data, "image/png")
         assert (error.status, error.code) == (413, "too_many_pixels")
+
+
+class TestWorkBounds:
+    def test_counts_the_scans_of_a_jpeg(self):
+        rgb = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+        assert count_jpeg_scans(encode(rgb, "JPEG"), stop_after=99) == 1
+        assert count_jpeg_scans(encode(rgb, "JPEG", progressive=True), stop_after=99) == 10  # libjpeg's script
+        assert count_jpeg_scans(jpeg_scan_bomb(64, 64, 500), stop_after=99) == 100  # stops counting early
+
+    def test_scan_bomb_is_refused_before_decoding(self):
+        bomb = jpeg_scan_bomb(1000, 1000, 3000)  # tens of seconds of libjpeg if decoded
+        assert len(bomb) < 100_000
+        error = rejected(bomb, "image/jpeg")
+        assert (error.status, error.code) == (413, "too_many_scans")
+
+    def test_allowed_scans_shrink_as_pixels_grow(self):
+        progressive = encode(SQUARE, "JPEG", progressive=True)  # 6 scans (grayscale), 3072 pixels
+        assert decode_grayscale(progressive, "image/jpeg", 3072).shape == (48, 64)
+        # 16 scan-passes per budgeted pixel: 6 scans over 3072 pixels need a budget of 1152.
+        assert decode_grayscale(progressive, "image/jpeg", 1152 * 3).shape == (48, 64)
+        error = rejected(jpeg_scan_bomb(64, 48, 17), "image/jpeg", max_pixels=3072)
+        assert (error.status, error.code) == (413, "too_many_scans")
+        assert decode_grayscale(jpeg_scan_bomb(64, 48, 16), "image/jpeg", 3072).shape == (48, 64)
+
+    def test_counts_the_frames_of_a_gif_without_walking_past_the_limit(self):
+        frames = [Image.fromarray(canvas(8, 8, value)) for value in (0, 128, 255)]
+        animated = encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+        assert count_gif_frames(animated, stop_after=99) == Image.open(io.BytesIO(animated)).n_frames == 3
+        assert count_gif_frames(encode(SQUARE, "GIF"), stop_after=99) == 1
+        bomb = gif_screen(16, 16, frames=500_000)  # Pillow's n_frames takes seconds over this
+        assert count_gif_frames(bomb, stop_after=1_000) == 1_001
+
+    def test_too_many_frames(self, monkeypatch):
+        monkeypatch.setattr("analyzer.imaging.MAX_FRAMES", 2)
+        frames = [Image.fromarray(canvas(8, 8, value)) for value in (0, 128, 255)]
+        data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+        error = rejected(data, "image/gif")
+        assert (error.status, error.code) == (413, "too_many_frames")
+        monkeypatch.setattr("analyzer.imaging.MAX_FRAMES", 3)
+        assert decode_grayscale(data, "image/gif", LIMIT).shape == (8, 8)
+
+    def test_jpeg_is_decoded_straight_to_grayscale(self, monkeypatch):
+        modes = []
+        original = Image.Image.load
+
+        def spy(image):
+            loaded = original(image)
+            modes.append(image.mode)
+            return loaded
+
+        monkeypatch.setattr(Image.Image, "load", spy)
+        rgb = np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+        data = encode(rgb, "JPEG")
+        modes.clear()
+        decode_grayscale(data, "image/jpeg", LIMIT)
+        assert modes and set(modes) == {"L"}
+
+    def test_colour_images_are_converted_in_bands(self, monkeypatch):
+        monkeypatch.setattr("analyzer.imaging._BAND_PIXELS", 64 * 5)  # 5 rows per band
+        rgba = np.zeros((48, 64, 4), dtype=np.uint8)
+        rgba[..., 3] = 255
+        rgba[10:30, 20:40, :3] = 200
+        expected = np.asarray(Image.alpha_composite(Image.new("RGBA", (64, 48), "white"), Image.fromarray(rgba)).convert("L"))
+        assert np.array_equal(decode_grayscale(encode(Image.fromarray(rgba), "PNG"), "image/png", LIMIT), expected)
+
+
+class TestErrorMessagesAreOurs:
+    @pytest.mark.parametrize(
+        "data",
+        [
+            b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+            encode(SQUARE, "PNG")[:-30],
+            b"\xff\xd8\xff\xe0" + b"\x00" * 40,
+            b"GIF89a" + b"\xff" * 20,
+            b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 20,
+        ],
+    )
+    def test_decoder_text_never_reaches_the_message(self, data):
+        error = rejected(data, {b"\x89P": "image/png", b"\xff\xd8": "image/jpeg", b"GI": "image/gif", b"RI": "image/webp"}[data[:2]])
+        assert error.code == "undecodable_image"
+        assert error.message in {"the image header cannot be read", "the image data cannot be decoded"}
+
+
+def test_webp_gets_a_third_of_the_pixel_limit():
+    data = encode(canvas(60, 50), "WEBP", lossless=True)
+    assert decode_grayscale(data, "image/webp", 9_000).shape == (50, 60)
+    error = rejected(data, "image/webp", max_pixels=8_999)
+    assert (error.status, error.code) == (413, "too_many_pixels")

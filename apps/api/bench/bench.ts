@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { freePort, startPostgres, startRedis } from "../../../tools/testenv/index.js";
+import { freePorts, startPostgres, startRedis } from "../../../tools/testenv/index.js";
 import { makePng } from "../test/support/png.js";
 import { API_DIR } from "../test/support/process.js";
 
@@ -77,7 +77,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
 async function startAnalyzer(): Promise<{ url: string; description: string }> {
   const gunicorn = existsSync(join(ANALYZER_DIR, "gunicorn.conf.py")) && spawnSync(PYTHON, ["-m", "gunicorn", "--version"]).status === 0;
   if (gunicorn) {
-    const [port, metricsPort] = [await freePort(), await freePort()];
+    const [port, metricsPort] = await freePorts(2);
     const multiprocDir = mkdtempSync(join(tmpdir(), "nsip-bench-prom-"));
     cleanups.push(() => rmSync(multiprocDir, { recursive: true, force: true }));
     const workers = "2"; // one per core of this machine
@@ -167,7 +167,7 @@ async function main(): Promise<number> {
   if (migrated.status !== 0) throw new Error(`migrate failed: ${migrated.stderr.toString()}`);
 
   // The request log goes to /dev/null: reading it here would take CPU from the load generator.
-  const [port, metricsPort] = [await freePort(), await freePort()];
+  const [port, metricsPort] = await freePorts(2);
   startChild(process.execPath, ["dist/server.js"], { cwd: API_DIR, env: { ...env, PORT: String(port), METRICS_PORT: String(metricsPort) }, logs: "ignore" });
   const apiUrl = `http://127.0.0.1:${port}`;
   await waitForHttp(`${apiUrl}/ready`, 10_000);

@@ -9,15 +9,25 @@ const REJECTIONS: Record<number, { status: number; code: string }> = {
   422: { status: 422, code: "IMAGE_REJECTED" },
 };
 
-/** Client of the analyzer's `POST /analyze`; every failure becomes an HttpError (4xx, 502 or 504). */
+/** Thrown when the request that wanted the analysis went away; nobody hears the answer. */
+export class ClientGoneError extends Error {
+  override readonly name = "ClientGoneError";
+}
+
+/**
+ * Client of the analyzer's `POST /analyze`; every failure becomes an HttpError (4xx, 502, 503 or
+ * 504). The call is aborted, and the analyzer's connection closed, when ANALYZER_TIMEOUT_MS passes
+ * or `gone` fires (the client of the api went away).
+ */
 export class AnalyzerClient {
   constructor(
     private readonly baseUrl: string,
     private readonly timeoutMs: number,
   ) {}
 
-  async analyze(image: Uint8Array, contentType: string, requestId: string): Promise<AnalyzerResult> {
-    const signal = AbortSignal.timeout(this.timeoutMs);
+  async analyze(image: Uint8Array, contentType: string, requestId: string, gone?: AbortSignal): Promise<AnalyzerResult> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = gone ? AbortSignal.any([timeout, gone]) : timeout;
     let response: Response;
     let body: string;
     try {
@@ -29,15 +39,22 @@ export class AnalyzerClient {
       });
       body = await response.text();
     } catch (error) {
-      if (signal.aborted) {
+      if (gone?.aborted) throw new ClientGoneError("the client went away before the analysis finished");
+      if (timeout.aborted) {
         throw new HttpError(504, "ANALYZER_TIMEOUT", `the analyzer did not answer within ${this.timeoutMs} ms`);
       }
-      throw new HttpError(502, "ANALYZER_UNAVAILABLE", `the analyzer could not be reached: ${describe(error)}`);
+      throw new HttpError(502, "ANALYZER_UNAVAILABLE", "the analyzer could not be reached", {}, error);
     }
 
     if (!response.ok) {
       const rejection = REJECTIONS[response.status];
       if (rejection) throw new HttpError(rejection.status, rejection.code, analyzerMessage(body) ?? "the analyzer rejected the image");
+      if (response.status === 503) {
+        // Over its time budget (or shedding load): the analyzer's worker is free again; so may a retry be.
+        throw new HttpError(503, "ANALYZER_BUSY", "the analysis did not finish in time, retry shortly", {
+          "Retry-After": response.headers.get("retry-after") ?? "1",
+        });
+      }
       throw new HttpError(502, "ANALYZER_ERROR", `the analyzer failed with HTTP ${response.status}`);
     }
     const result = analyzerResultSchema.safeParse(parseJson(body));
@@ -61,9 +78,4 @@ function analyzerMessage(body: string): string | undefined {
   const message =
     typeof error === "object" && error !== null ? (error as { message?: unknown }).message : (error ?? json?.message);
   return typeof message === "string" && message.length > 0 ? message.slice(0, 500) : undefined;
-}
-
-function describe(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

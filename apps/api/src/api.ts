@@ -9,6 +9,7 @@ import { AnalysisStore, createPool } from "./db.js";
 import { Lifecycle } from "./lifecycle.js";
 import type { Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { UploadSlots } from "./upload-slots.js";
 
 export interface Api {
   app: Express;
@@ -33,6 +34,8 @@ export function createApi(config: Config, logger: Logger): Api {
     cursors: new CursorCodec(config.JWT_SECRET),
     metrics,
     lifecycle,
+    // As many may wait as run; waiting costs a socket, not a body.
+    uploadSlots: new UploadSlots(config.MAX_CONCURRENT_UPLOADS, config.UPLOAD_QUEUE_TIMEOUT_MS, config.MAX_CONCURRENT_UPLOADS * 4),
   });
   return { app, pool, cache, metrics, lifecycle };
 }

@@ -1,5 +1,6 @@
 import cors from "cors";
 import express, { type Express } from "express";
+import helmet from "helmet";
 import { rateLimit } from "express-rate-limit";
 import type { AnalyzerClient } from "./analyzer.js";
 import type { AnalysisCache } from "./cache.js";
@@ -13,9 +14,10 @@ import type { Metrics } from "./metrics.js";
 import { errorHandler, notFound, requestLifecycle } from "./middleware.js";
 import { analysesRoutes } from "./routes/analyses.js";
 import { healthRoutes } from "./routes/health.js";
+import type { UploadSlots } from "./upload-slots.js";
 
 export interface AppDeps {
-  config: Pick<Config, "MAX_UPLOAD_BYTES" | "CORS_ORIGINS" | "RATE_LIMIT_PER_MINUTE">;
+  config: Pick<Config, "MAX_UPLOAD_BYTES" | "CORS_ORIGINS" | "RATE_LIMIT_PER_MINUTE" | "BODY_IDLE_TIMEOUT_MS">;
   logger: Logger;
   store: AnalysisStore;
   cache: AnalysisCache;
@@ -23,6 +25,7 @@ export interface AppDeps {
   cursors: CursorCodec;
   metrics: Metrics;
   lifecycle: Lifecycle;
+  uploadSlots: UploadSlots;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -34,6 +37,13 @@ export function createApp(deps: AppDeps): Express {
   app.set("trust proxy", "loopback, linklocal, uniquelocal");
 
   app.use(requestLifecycle(deps));
+  // Our own security headers, whatever is in front of us (the edge replaces these with its own).
+  // Everything we serve is JSON: no content may load anything or be framed.
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    }),
+  );
 
   // Probes sit before CORS and are never rate-limited: kubelet must not be throttled.
   app.use(healthRoutes(deps));
@@ -45,6 +55,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     analysesRoutes({
       maxUploadBytes: deps.config.MAX_UPLOAD_BYTES,
+      uploadSlots: deps.uploadSlots,
+      bodyIdleTimeoutMs: deps.config.BODY_IDLE_TIMEOUT_MS,
       rateLimit: rateLimit({
         windowMs: 60_000,
         limit: deps.config.RATE_LIMIT_PER_MINUTE,

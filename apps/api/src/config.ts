@@ -29,6 +29,14 @@ const apiShape = {
   ANALYZER_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).transform((url) => url.replace(/\/+$/, "")),
   ANALYZER_TIMEOUT_MS: positiveInt(10_000),
   MAX_UPLOAD_BYTES: positiveInt(10_485_760),
+  // Uploads whose bodies are read and held at once; see UploadSlots and stacks/profiles.ts.
+  MAX_CONCURRENT_UPLOADS: positiveInt(4),
+  UPLOAD_QUEUE_TIMEOUT_MS: positiveInt(2_000),
+  // A body that sends nothing for this long is cut (408); the whole request must arrive within
+  // REQUEST_TIMEOUT_MS, its headers within HEADERS_TIMEOUT_MS (Node's server timeouts).
+  BODY_IDLE_TIMEOUT_MS: positiveInt(10_000),
+  REQUEST_TIMEOUT_MS: positiveInt(60_000),
+  HEADERS_TIMEOUT_MS: positiveInt(20_000),
   CORS_ORIGINS: z
     .string()
     .default("")
@@ -48,6 +56,10 @@ const apiSchema = z
   .refine((env) => env.PG_POOL_MIN <= env.PG_POOL_MAX, {
     path: ["PG_POOL_MIN"],
     message: "must not exceed PG_POOL_MAX",
+  })
+  .refine((env) => env.HEADERS_TIMEOUT_MS <= env.REQUEST_TIMEOUT_MS, {
+    path: ["HEADERS_TIMEOUT_MS"],
+    message: "must not exceed REQUEST_TIMEOUT_MS",
   });
 
 export type Config = z.output<typeof apiSchema>;

@@ -4,8 +4,12 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Response headers that belong to this error, e.g. Retry-After on a 503. */
+    readonly headers: Record<string, string> = {},
+    /** What went wrong underneath, for the log only; never sent. */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = "HttpError";
   }
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { STATUS_CODES } from "node:http";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import multer from "multer";
+import { ClientGoneError } from "./analyzer.js";
 import { errorBody, HttpError } from "./errors.js";
 import type { Lifecycle } from "./lifecycle.js";
 import type { Logger } from "./logger.js";
@@ -80,15 +82,18 @@ const UPLOAD_ERRORS: Partial<Record<multer.ErrorCode, { status: number; code: st
   LIMIT_FILE_COUNT: { status: 400, code: "UNEXPECTED_FIELD", message: "send exactly one file, in the field `image`" },
 };
 
-/** Anything that goes wrong while parsing an upload is the client's doing: the storage is memory. */
+/**
+ * Anything that goes wrong while parsing an upload is the client's doing: the storage is memory.
+ * The parsers' own messages stay out of the response (they are theirs, not a contract).
+ */
 export function toUploadError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
   if (error instanceof multer.MulterError) {
     const known = UPLOAD_ERRORS[error.code];
     if (known) return new HttpError(known.status, known.code, known.message);
-    return new HttpError(400, "INVALID_UPLOAD", error.message);
+    return new HttpError(400, "INVALID_UPLOAD", "the multipart body breaks the upload limits: one file `image`, few small fields");
   }
-  const message = error instanceof Error ? error.message : "unreadable multipart body";
-  return new HttpError(400, "MALFORMED_MULTIPART", `the multipart body could not be read: ${message}`);
+  return new HttpError(400, "MALFORMED_MULTIPART", "the multipart body could not be read");
 }
 
 const UNAVAILABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|57P0[1-3])$/;
@@ -108,11 +113,17 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
+    if (error instanceof ClientGoneError) {
+      res.status(499).end(); // nobody is listening; the access log records the abort
+      return;
+    }
     let httpError: HttpError;
     if (error instanceof HttpError) {
       httpError = error;
+      if (error.status >= 500 && error.cause !== undefined) logger.warn({ err: error.cause, reqId: req.id }, error.message);
     } else if (isClientError(error)) {
-      httpError = new HttpError(error.status, "BAD_REQUEST", error.expose ? error.message : "bad request");
+      // Express's and its parsers' messages are theirs: the client gets the status's plain name.
+      httpError = new HttpError(error.status, "BAD_REQUEST", (STATUS_CODES[error.status] ?? "bad request").toLowerCase());
     } else if (isDependencyOutage(error)) {
       logger.error({ err: error, reqId: req.id }, "dependency unavailable");
       httpError = new HttpError(503, "SERVICE_UNAVAILABLE", "a backing service is unavailable, try again later");
@@ -120,12 +131,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err: error, reqId: req.id }, "unhandled error");
       httpError = new HttpError(500, "INTERNAL", "internal error");
     }
-    res.status(httpError.status).json(errorBody(httpError.code, httpError.message));
+    res.status(httpError.status).set(httpError.headers).json(errorBody(httpError.code, httpError.message));
   };
 }
 
 /** Errors from Express itself or its parsers that carry a 4xx status (e.g. a malformed URI). */
-function isClientError(error: unknown): error is { status: number; expose?: boolean; message: string } {
+function isClientError(error: unknown): error is { status: number } {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === "number" && status >= 400 && status < 500;
 }

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { warmPool } from "./db.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetricsServer } from "./metrics.js";
+import { serverOptions } from "./timeouts.js";
 
 /** Share of SHUTDOWN_TIMEOUT_MS given to draining requests; the rest is for closing pools. */
 const DRAIN_SHARE = 0.75;
@@ -30,10 +31,7 @@ async function start(config: Config, logger: Logger): Promise<void> {
   cache.connect();
   warmPool(pool, config.PG_POOL_MIN).catch((error: unknown) => logger.warn({ err: error }, "PostgreSQL not reachable yet"));
 
-  const server = createServer(app);
-  // Longer than the keep-alive of the proxies in front (nginx: 60 s), so they never reuse a socket we just closed.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  const server = createServer(serverOptions(config), app);
   const metricsServer = createMetricsServer(metrics.registry);
   const port = await listen(server, config.PORT, config.HOST);
   const metricsPort = await listen(metricsServer, config.METRICS_PORT, config.HOST);

@@ -43,6 +43,14 @@ async function expectError(response: Response, status: number, code: string): Pr
   assert.match(response.headers.get("content-type") ?? "", /application\/json/);
 }
 
+async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function metricValue(api: RunningApi, name: string, labels = ""): Promise<number> {
   const text = await (await fetch(api.metricsUrl)).text();
   const line = text.split("\n").find((entry) => entry.startsWith(`${name}${labels} `));
@@ -184,6 +192,16 @@ describe("api (in-process, real PostgreSQL and Redis, stand-in analyzer)", () =>
       assert.equal(((await response.json()) as AnalysisJson).filename, "Größe карта.png");
     });
 
+    it("drops bidirectional overrides, isolates and zero-width characters from the file name", async () => {
+      // U+202E makes "invoice\u202Egnp.exe" display as "invoiceexe.png".
+      const response = await postImage(api, form(PNG, "image/png", "invoice\u202Egnp\u2066.\u200Bexe\u2069\u2028.png"));
+      assert.equal(response.status, 201);
+      const { id, filename } = (await response.json()) as AnalysisJson;
+      assert.equal(filename, "invoicegnp.exe.png");
+      const { rows } = await sql.query<{ filename: string }>("SELECT filename FROM analyses WHERE id = $1", [id]);
+      assert.equal(rows[0]?.filename, "invoicegnp.exe.png");
+    });
+
     it("answers 413 for an image over MAX_UPLOAD_BYTES (found while parsing)", async () => {
       const oversized = Buffer.concat([PNG, Buffer.alloc(MAX_UPLOAD_BYTES + 1 - PNG.length)]);
       await expectError(await postImage(api, form(oversized, "image/png")), 413, "IMAGE_TOO_LARGE");
@@ -227,7 +245,8 @@ describe("api (in-process, real PostgreSQL and Redis, stand-in analyzer)", () =>
         400,
         "MALFORMED_MULTIPART",
       );
-      await expectError(await postImage(api, "garbage", { "content-type": "multipart/form-data" }), 400, "MALFORMED_MULTIPART");
+      const garbage = await postImage(api, "garbage", { "content-type": "multipart/form-data" });
+      assert.deepEqual(await garbage.json(), { error: { code: "MALFORMED_MULTIPART", message: "the multipart body could not be read" } });
     });
 
     it("survives a client that disconnects in the middle of an upload", async () => {
@@ -253,7 +272,9 @@ describe("api (in-process, real PostgreSQL and Redis, stand-in analyzer)", () =>
     it("answers 502 when the analyzer is unreachable", async () => {
       const unreachable = await startApi({ ...env, ANALYZER_URL: "http://127.0.0.1:1" });
       try {
-        await expectError(await postImage(unreachable, form(PNG, "image/png")), 502, "ANALYZER_UNAVAILABLE");
+        const response = await postImage(unreachable, form(PNG, "image/png"));
+        assert.deepEqual(await response.json(), { error: { code: "ANALYZER_UNAVAILABLE", message: "the analyzer could not be reached" } });
+        assert.equal(response.status, 502);
       } finally {
         await unreachable.close();
       }
@@ -279,6 +300,28 @@ describe("api (in-process, real PostgreSQL and Redis, stand-in analyzer)", () =>
       await expectError(await postImage(api, form(PNG, "image/png")), 502, "ANALYZER_BAD_RESPONSE");
       analyzer.behaviour = { kind: "status", status: 200, body: JSON.stringify({ width: 1 }) };
       await expectError(await postImage(api, form(PNG, "image/png")), 502, "ANALYZER_BAD_RESPONSE");
+      const { rows: after } = await sql.query<{ count: string }>("SELECT count(*) FROM analyses");
+      assert.equal(after[0]?.count, before[0]?.count);
+    });
+
+    it("answers 503 with Retry-After when the analyzer ran out of its time budget", async () => {
+      analyzer.behaviour = { kind: "status", status: 503, body: JSON.stringify({ error: { code: "analysis_timeout", message: "x" } }) };
+      const response = await postImage(api, form(PNG, "image/png"));
+      await expectError(response, 503, "ANALYZER_BUSY");
+      assert.equal(response.headers.get("retry-after"), "1");
+    });
+
+    it("cancels the analyzer call when the client goes away, and stores nothing", async () => {
+      const { rows: before } = await sql.query<{ count: string }>("SELECT count(*) FROM analyses");
+      analyzer.behaviour = { kind: "hang" };
+      const abandonedBefore = analyzer.abandoned;
+      const gone = new AbortController();
+      const call = fetch(`${api.url}/api/analyses`, { method: "POST", body: form(PNG, "image/png"), signal: gone.signal });
+      await waitUntil(() => analyzer.received.length === 1, 10_000, "the upload to reach the analyzer");
+      gone.abort();
+      await assert.rejects(call);
+      await waitUntil(() => analyzer.abandoned === abandonedBefore + 1, 10_000, "the api to close the abandoned analyzer call");
+      analyzer.behaviour = { kind: "ok" };
       const { rows: after } = await sql.query<{ count: string }>("SELECT count(*) FROM analyses");
       assert.equal(after[0]?.count, before[0]?.count);
     });
@@ -431,6 +474,18 @@ describe("api (in-process, real PostgreSQL and Redis, stand-in analyzer)", () =>
   });
 
   describe("cross-cutting", () => {
+    it("sets its own security headers (helmet) on every answer", async () => {
+      for (const path of ["/health", "/api/analyses", "/nope"]) {
+        const response = await fetch(`${api.url}${path}`);
+        assert.equal(response.headers.get("x-content-type-options"), "nosniff", path);
+        assert.equal(response.headers.get("content-security-policy"), "default-src 'none';frame-ancestors 'none'", path);
+        assert.equal(response.headers.get("x-frame-options"), "SAMEORIGIN", path);
+        assert.equal(response.headers.get("referrer-policy"), "no-referrer", path);
+        assert.match(response.headers.get("strict-transport-security") ?? "", /max-age=\d+/, path);
+        assert.equal(response.headers.get("x-powered-by"), null, path);
+      }
+    });
+
     it("answers unknown routes with a 404 JSON error", async () => {
       await expectError(await fetch(`${api.url}/nope`), 404, "NOT_FOUND");
       await expectError(await fetch(`${api.url}/api/analyses`, { method: "DELETE" }), 404, "NOT_FOUND");

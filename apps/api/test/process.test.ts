@@ -152,11 +152,13 @@ describe("api process (node dist/server.js, as the image runs it)", () => {
   describe("graceful shutdown on SIGTERM", () => {
     it("finishes every request accepted before the signal, refuses new ones, exits 0 in time", async () => {
       const BURST = 30;
-      const ANALYZER_DELAY_MS = 800;
-      const server = await start({ SHUTDOWN_TIMEOUT_MS: "8000", ANALYZER_TIMEOUT_MS: "5000" });
+      const server = await start({ SHUTDOWN_TIMEOUT_MS: "8000", ANALYZER_TIMEOUT_MS: "20000", MAX_CONCURRENT_UPLOADS: String(BURST) });
       // An idle keep-alive connection must not hold the shutdown up.
       assert.equal((await fetch(`${server.url}/health`)).status, 200);
-      analyzer.behaviour = { kind: "ok", delayMs: ANALYZER_DELAY_MS };
+      // The analyzer answers nothing until the shutdown has begun, so every request of the burst is
+      // in flight across the signal however busy the machine is.
+      let releaseAnalyzer!: () => void;
+      analyzer.behaviour = { kind: "ok", until: new Promise<void>((resolve) => (releaseAnalyzer = resolve)) };
 
       const burst = Array.from({ length: BURST }, () =>
         upload(server.url).then(
@@ -165,27 +167,27 @@ describe("api process (node dist/server.js, as the image runs it)", () => {
         ),
       );
       // Every request of the burst has reached the analyzer: the api has accepted all of them.
-      await waitFor(() => analyzer.received.length === BURST, 5000, "the whole burst to be in flight");
-      const signalledAt = Date.now();
+      await waitFor(() => analyzer.received.length === BURST, 20_000, "the whole burst to be in flight");
       server.child.kill("SIGTERM");
 
-      await waitFor(() => server.output().includes("shutting down"), 2000, "the shutdown to begin");
+      await waitFor(() => server.output().includes("shutting down"), 10_000, "the shutdown to begin");
       const lateRequest = await freshConnectionGet(`${server.url}/health`);
+      const releasedAt = Date.now();
+      releaseAnalyzer();
 
       const results = await Promise.all(burst);
       const failed = results.filter((result) => result.status !== 201);
       assert.deepEqual(failed, [], `requests accepted before SIGTERM failed:\n${server.output()}`);
       assert.ok(
         results.every((result) => result.connection === "close"),
-        "responses finished during the drain tell the client to close the connection",
+        `responses finished during the drain tell the client to close the connection: ${JSON.stringify(results.map((result) => result.connection))}`,
       );
       assert.equal(lateRequest, "ECONNREFUSED", "no new connections once shutting down");
 
       const exit = await server.exited;
+      // Exit 0 means the drain finished before SHUTDOWN_TIMEOUT_MS; after the release means it waited for the burst.
       assert.equal(exit.code, 0, server.output());
-      const shutdownMs = exit.at - signalledAt;
-      assert.ok(shutdownMs >= ANALYZER_DELAY_MS / 2, `exited after ${shutdownMs} ms: it cannot have waited for the burst`);
-      assert.ok(shutdownMs < 4000, `took ${shutdownMs} ms to shut down`);
+      assert.ok(exit.at >= releasedAt, "exited before the analyzer had answered the burst");
       assert.match(server.output(), /"msg":"shutdown complete"/);
     });
 
@@ -209,7 +211,7 @@ describe("api process (node dist/server.js, as the image runs it)", () => {
       assert.ok(complete, server.output());
       assert.equal(complete.cutShort, true);
       assert.ok(complete.durationMs >= 1000 && complete.durationMs < 1500, `shut down in ${complete.durationMs} ms`);
-      assert.ok(exit.at - signalledAt < 3000, "and the process is gone");
+      assert.ok(exit.at - signalledAt < 10_000, "and the process is gone");
       assert.equal(await stuck, "connection closed");
       assert.match(server.output(), /drain deadline reached/);
     });

@@ -29,6 +29,7 @@ export function apiService(ctx: ServiceContext): ServiceDefinition {
             CACHE_TTL_SECONDS: String(api.cacheTtlSeconds),
             ANALYZER_URL: `http://${serviceHost("analyzer", ctx.namespace)}:${ports.analyzer.http}`,
             MAX_UPLOAD_BYTES: String(api.maxUploadBytes),
+            MAX_CONCURRENT_UPLOADS: String(api.maxConcurrentUploads),
             CORS_ORIGINS: api.corsOrigins.join(","),
             RATE_LIMIT_PER_MINUTE: String(api.rateLimitPerMinute),
             // Below the pod's 30 s grace period minus the preStop sleep.

@@ -38,6 +38,7 @@ export class PostgresBackupStorage extends pulumi.ComponentResource {
             { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
             bucketOpts,
         );
+        new aws.s3.BucketPolicy(`${name}-tls-only`, { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyPolicy(arn))) }, bucketOpts);
         new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, bucketOpts);
         new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-encryption`,
@@ -60,6 +61,8 @@ export class PostgresBackupStorage extends pulumi.ComponentResource {
                         noncurrentVersionExpiration: { noncurrentDays: 1 },
                         abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
                     },
+                    // Once the dump behind it is gone the delete marker is all that is left: remove it too.
+                    { id: "remove-expired-delete-markers", status: "Enabled", filter: { prefix: BACKUP_PREFIX }, expiration: { expiredObjectDeleteMarker: true } },
                 ],
             },
             // S3 rejects lifecycle rules on versions before versioning is configured.
@@ -104,5 +107,22 @@ export function uploadPolicy(bucketArn: string): object {
     return {
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${bucketArn}/${BACKUP_PREFIX}*` }],
+    };
+}
+
+/** Refuses every request to the bucket and its objects that does not come over TLS. */
+export function tlsOnlyPolicy(bucketArn: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucketArn, `${bucketArn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        ],
     };
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
 
-export { freePort } from "../../../tools/testenv";
+export { freePort, freePorts } from "../../../tools/testenv";
 
 export interface Service {
   name: string;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startPostgres, startRedis, type PostgresInstance, type RedisInstance } from "../../../tools/testenv";
 import { startEdgeNginx, startFrontendNginx } from "./nginx";
-import { freePort, run, startService, waitForHttpOk, type Service } from "./processes";
+import { freePorts, run, startService, waitForHttpOk, type Service } from "./processes";
 
 const REPO = path.resolve(__dirname, "../../..");
 const PYTHON = "/usr/bin/python3"; // Debian's, with flask, gunicorn, numpy, PIL (not the pyenv one on PATH)
@@ -52,7 +52,7 @@ export class Stack {
     await run({ name: "migrate", command: process.execPath, args: ["dist/migrate.js"], cwd: path.join(REPO, "apps/api"), env: { ...process.env, ...pgEnv }, logDir: this.logDir });
 
     const [analyzerPort, analyzerMetricsPort, apiPort, apiMetricsPort, frontendPort, edgePort, edgeRedirectPort, edgeStubStatusPort, nothingPort] =
-      await Promise.all(Array.from({ length: 9 }, () => freePort()));
+      await freePorts(9);
 
     const multiprocDir = path.join(this.workDir, "analyzer-metrics");
     const analyzer = this.track(

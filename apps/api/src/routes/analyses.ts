@@ -7,13 +7,17 @@ import type { AnalyzerClient } from "../analyzer.js";
 import type { AnalysisCache } from "../cache.js";
 import type { CursorCodec } from "../cursor.js";
 import type { AnalysisStore } from "../db.js";
-import { HttpError } from "../errors.js";
+import { errorBody, HttpError } from "../errors.js";
 import { isAcceptedImageType, normaliseMediaType, sniffImageType } from "../images.js";
 import type { Metrics } from "../metrics.js";
 import { toUploadError } from "../middleware.js";
+import type { UploadSlots } from "../upload-slots.js";
 
 export interface AnalysesDeps {
   maxUploadBytes: number;
+  uploadSlots: UploadSlots;
+  /** A body that sends nothing for this long is cut with 408. */
+  bodyIdleTimeoutMs: number;
   /**
    * Guards what is expensive: uploads (analyzer + write) and listings. Reading one analysis costs a
    * Redis GET, at worst a primary-key lookup, no more than the limiter's own bookkeeping.
@@ -53,12 +57,37 @@ export function analysesRoutes(deps: AnalysesDeps): Router {
     if (!req.is("multipart/form-data")) {
       throw new HttpError(415, "EXPECTED_MULTIPART", "send multipart/form-data with the image in the field `image`");
     }
-    upload(req, res, (error?: unknown) => next(error === undefined ? undefined : toUploadError(error)));
+    // Only now is the body read into memory: take a slot first (or wait, or 503), give it back when
+    // the response is over, whichever way that happens.
+    const gone = clientGone(res);
+    res.locals.gone = gone;
+    deps.uploadSlots.acquire(gone).then((release) => {
+      if (gone.aborted) {
+        release(); // the close event that would give it back has been and gone
+        return;
+      }
+      res.once("close", release);
+      const stalled = (): void => {
+        if (!res.headersSent) {
+          res.status(408).set("Connection", "close").json(errorBody("BODY_TIMEOUT", `the upload sent nothing for ${deps.bodyIdleTimeoutMs} ms`));
+        }
+        req.socket.destroySoon();
+      };
+      // On the request, not the socket: the server destroys a socket whose request ignores a timeout.
+      req.setTimeout(deps.bodyIdleTimeoutMs, stalled);
+      upload(req, res, (error?: unknown) => {
+        req.setTimeout(0);
+        req.off("timeout", stalled);
+        if (!res.headersSent) next(error === undefined ? undefined : toUploadError(error));
+      });
+    }, (busy: unknown) => afterDraining(req, () => next(busy)));
   };
 
   router.post("/api/analyses", deps.rateLimit, parseUpload, async (req, res) => {
     const image = acceptedImage(req);
-    const result = await deps.analyzer.analyze(image.bytes, image.contentType, req.id);
+    const gone = res.locals.gone as AbortSignal;
+    const result = await deps.analyzer.analyze(image.bytes, image.contentType, req.id, gone);
+    if (gone.aborted) return; // nobody to answer: store nothing
     const analysis = await deps.store.insert({
       id: randomUUID(),
       filename: image.filename,
@@ -102,6 +131,36 @@ export function analysesRoutes(deps: AnalysesDeps): Router {
   return router;
 }
 
+/**
+ * Runs `then` once the rest of the request body has been read and thrown away (as multer does
+ * before its errors): a client still sending would otherwise meet a closed connection rather than
+ * the answer. Costs no memory; REQUEST_TIMEOUT_MS bounds how long.
+ */
+function afterDraining(req: Request, then: () => void): void {
+  if (req.readableEnded || req.destroyed) {
+    then();
+    return;
+  }
+  let called = false;
+  const once = (): void => {
+    if (called) return;
+    called = true;
+    then();
+  };
+  req.once("end", once);
+  req.once("close", once);
+  req.resume();
+}
+
+/** Aborts when the response's connection closes before the response was finished. */
+function clientGone(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 /** Sends JSON that is already text (as cached) without Express re-parsing the content type. */
 function sendJsonText(res: Response, json: string): void {
   res.setHeader("Content-Type", "application/json; charset=utf-8");
@@ -130,9 +189,13 @@ function acceptedImage(req: Request): AcceptedImage {
   return { bytes: file.buffer, contentType: actual, filename: cleanFilename(file.originalname) };
 }
 
-function cleanFilename(name: string): string {
+/**
+ * The last path part, without control characters (Cc), format characters (Cf: the bidirectional
+ * overrides and isolates that make "gpj.exe" read as "exe.jpg", zero-width characters) and line or
+ * paragraph separators, at most 255 characters.
+ */
+export function cleanFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? "";
-  // eslint-disable-next-line no-control-regex
-  const printable = base.replace(/[\u0000-\u001f\u007f]/g, "").trim();
-  return printable.slice(0, 255) || "upload";
+  const printable = base.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, "").trim();
+  return [...printable].slice(0, 255).join("") || "upload";
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 
 /** How the stand-in analyzer answers the next requests. */
 export type StubBehaviour =
-  | { kind: "ok"; delayMs?: number }
+  | { kind: "ok"; delayMs?: number; /** answer only once this settles */ until?: Promise<unknown> }
   | { kind: "status"; status: number; body: string }
   | { kind: "garbage" }
   | { kind: "hang" };
@@ -18,6 +18,8 @@ export interface AnalyzerStub {
   url: string;
   behaviour: StubBehaviour;
   received: ReceivedRequest[];
+  /** Requests whose connection the api closed before the stub answered. */
+  abandoned: number;
   close(): Promise<void>;
 }
 
@@ -50,8 +52,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
  * own tests), so the api's error paths can be driven: delays, error statuses, garbage, hangs.
  */
 export async function startAnalyzerStub(): Promise<AnalyzerStub> {
-  const stub: Omit<AnalyzerStub, "url" | "close"> = { behaviour: { kind: "ok" }, received: [] };
+  const stub: Omit<AnalyzerStub, "url" | "close"> = { behaviour: { kind: "ok" }, received: [], abandoned: 0 };
   const server: Server = createServer(async (req, res) => {
+    res.once("close", () => {
+      if (!res.writableFinished) stub.abandoned += 1;
+    });
     const body = await readBody(req);
     if (req.method !== "POST" || req.url !== "/analyze") {
       res.writeHead(404).end();
@@ -66,6 +71,7 @@ export async function startAnalyzerStub(): Promise<AnalyzerStub> {
     switch (behaviour.kind) {
       case "ok":
         if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+        if (behaviour.until) await behaviour.until;
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stubResult(body)));
         return;
       case "status":

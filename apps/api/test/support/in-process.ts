@@ -4,6 +4,7 @@ import { createApi, type Api } from "../../src/api.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { createMetricsServer } from "../../src/metrics.js";
+import { serverOptions } from "../../src/timeouts.js";
 
 export interface RunningApi extends Api {
   url: string;
@@ -21,7 +22,7 @@ export async function startApi(env: Record<string, string>): Promise<RunningApi>
   const config = loadConfig(env);
   const api = createApi(config, createLogger(config.LOG_LEVEL));
   api.cache.connect();
-  const server = createServer(api.app);
+  const server = createServer(serverOptions(config), api.app);
   const metricsServer = createMetricsServer(api.metrics.registry);
   const [port, metricsPort] = await Promise.all([listen(server), listen(metricsServer)]);
   return {

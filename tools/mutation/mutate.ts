@@ -1,0 +1,90 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+/**
+ * `npm run mutate [-- <stryker run options>]`: StrykerJS over the scope in stryker.config.json, then
+ * the per-file mutation scores against the 90% bar and the count of mutants disabled in the code.
+ * `npm run mutate -- --incremental` reuses reports/mutation/stryker-incremental.json (gitignored);
+ * `--mutate <file>` narrows the run while working on one file. Static mutants (module-level code, run while
+ * modules load) are ignored unless `--with-static`: each needs a fresh runner and the whole suite.
+ */
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const CONFIG = path.join(REPO_ROOT, "stryker.config.json");
+const REPORT = path.join(REPO_ROOT, "reports", "mutation", "mutation.json");
+const STRYKER = path.join(REPO_ROOT, "node_modules", ".bin", "stryker");
+const MIN_SCORE = 90;
+const DISABLE_COMMENT = /\/\/\s*Stryker disable\b.*$/;
+
+interface MutantResult {
+    status: "Killed" | "Survived" | "NoCoverage" | "Timeout" | "CompileError" | "RuntimeError" | "Ignored" | "Pending";
+}
+interface Report {
+    files: Record<string, { mutants: MutantResult[] }>;
+}
+
+/** Files the config's `mutate` patterns name (plain `dir/**` globs and file paths). */
+function scopeFiles(): string[] {
+    const { mutate } = JSON.parse(fs.readFileSync(CONFIG, "utf8")) as { mutate: string[] };
+    return mutate.flatMap((pattern) => {
+        const dir = pattern.replace(/\/\*\*\/\*\.ts$/, "");
+        if (dir === pattern) return [pattern];
+        return fs
+            .readdirSync(path.join(REPO_ROOT, dir), { recursive: true, encoding: "utf8" })
+            .filter((file) => file.endsWith(".ts") && !file.split(path.sep).includes("node_modules"))
+            .map((file) => path.join(dir, file));
+    });
+}
+
+/** Every `// Stryker disable ...: reason` in the scope, as `file:line: comment`. */
+function exclusions(): string[] {
+    return scopeFiles().flatMap((file) =>
+        fs
+            .readFileSync(path.join(REPO_ROOT, file), "utf8")
+            .split("\n")
+            .flatMap((line, i) => {
+                const match = DISABLE_COMMENT.exec(line);
+                return match ? [`${file}:${i + 1}: ${match[0].trim()}`] : [];
+            }),
+    );
+}
+
+/** Mutation score as Stryker computes it: detected / (detected + undetected); compile and runtime errors do not count. */
+function score(mutants: MutantResult[]): { score: number; valid: number; ignored: number } {
+    const detected = mutants.filter((m) => m.status === "Killed" || m.status === "Timeout").length;
+    const undetected = mutants.filter((m) => m.status === "Survived" || m.status === "NoCoverage").length;
+    const valid = detected + undetected;
+    const ignored = mutants.filter((m) => m.status === "Ignored").length;
+    return { score: valid === 0 ? 100 : (100 * detected) / valid, valid, ignored };
+}
+
+function main(): number {
+    const args = process.argv.slice(2);
+    const withStatic = args.includes("--with-static");
+    const strykerArgs = [...args.filter((a) => a !== "--with-static"), ...(withStatic ? [] : ["--ignoreStatic"])];
+    const run = spawnSync(STRYKER, ["run", ...strykerArgs], { cwd: REPO_ROOT, stdio: "inherit" });
+    if (run.status !== 0) {
+        process.stderr.write(`mutate: stryker exited ${run.status ?? run.signal}\n`);
+        return run.status ?? 1;
+    }
+    const report = JSON.parse(fs.readFileSync(REPORT, "utf8")) as Report;
+    const rows = Object.entries(report.files)
+        .map(([file, { mutants }]) => ({ file, ...score(mutants) }))
+        .sort((a, b) => a.file.localeCompare(b.file));
+    const failing = rows.filter((r) => r.score < MIN_SCORE);
+    process.stdout.write(`\nPer-file mutation score (bar: ${MIN_SCORE}%; ignored = static mutants, see README "Mutation testing"):\n`);
+    for (const r of rows) {
+        const figures = `${r.score.toFixed(2).padStart(6)}%  ${String(r.valid).padStart(4)} tested  ${String(r.ignored).padStart(4)} ignored`;
+        process.stdout.write(`  ${figures}  ${r.file}${r.score < MIN_SCORE ? "  BELOW THE BAR" : ""}\n`);
+    }
+    const disabled = exclusions();
+    process.stdout.write(`\nMutants disabled in the code (// Stryker disable): ${disabled.length}\n${disabled.map((d) => `  ${d}\n`).join("")}`);
+    if (failing.length > 0) {
+        process.stderr.write(`mutate: ${failing.length} file(s) below ${MIN_SCORE}%: ${failing.map((r) => r.file).join(", ")}\n`);
+        return 1;
+    }
+    return 0;
+}
+
+process.exit(main());
