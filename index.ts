@@ -14,6 +14,7 @@ import { CLUSTER_AUTOSCALER_NAME } from "./components/services/cluster-autoscale
 import { ClusterAutoscalerIdentity } from "./components/cluster/autoscaler-identity";
 import { BACKUP_NAME } from "./components/services/postgres/backup";
 import { PostgresBackupStorage } from "./components/services/postgres/backup-storage";
+import { RESTORE_NAME } from "./components/services/postgres/restore";
 import { BackupTarget, backupTarget } from "./stacks/backup-config";
 import { loadStackConfig, NsipConfigError } from "./stacks/load";
 import { isOfflineRender, isRealUpdate } from "./stacks/run-mode";
@@ -74,6 +75,7 @@ export = async function nsip(): Promise<StackOutputs> {
                       clusterName: cluster.clusterName,
                       namespace: config.namespace,
                       serviceAccount: BACKUP_NAME,
+                      restoreServiceAccount: RESTORE_NAME,
                       retentionDays: config.backup.retentionDays,
                       protectData: config.hardening.protectData,
                   },

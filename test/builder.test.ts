@@ -297,6 +297,9 @@ describe("workload builder, in process", () => {
             `backup -> postgres: ${ports.postgres.sql}`,
             "backup -> s3: 443",
             "backup -> pod-identity-agent: 80",
+            `restore -> postgres: ${ports.postgres.sql}`,
+            "restore -> s3: 443",
+            "restore -> pod-identity-agent: 80",
             `prometheus -> kube-state-metrics: ${ports.kubeStateMetrics.metrics}`,
             "kube-state-metrics -> kube-api: 443,6443",
             "cluster-autoscaler -> kube-api: 443,6443",
@@ -309,7 +312,7 @@ describe("workload builder, in process", () => {
             assert.deepEqual(rows(trafficTable), expected);
         });
 
-        const optionalPeers = ["backup", "cluster-autoscaler", "kube-state-metrics", "s3", "pod-identity-agent"] as const;
+        const optionalPeers = ["backup", "restore", "cluster-autoscaler", "kube-state-metrics", "s3", "pod-identity-agent"] as const;
         for (const optional of optionalPeers) {
             it(`drops the flows of ${optional} on stacks without it, and only those`, () => {
                 const all = Object.fromEntries(optionalPeers.map((peer) => [peer, true])) as Record<(typeof optionalPeers)[number], boolean>;
@@ -325,7 +328,7 @@ describe("workload builder, in process", () => {
             const all = Object.fromEntries(optionalPeers.map((peer) => [peer, true])) as Record<(typeof optionalPeers)[number], boolean>;
             assert.deepEqual(
                 rows(trafficFor(all, 9000)),
-                expected.map((row) => (row === "backup -> s3: 443" ? "backup -> s3: 9000" : row)),
+                expected.map((row) => (row.endsWith(" -> s3: 443") ? row.replace(": 443", ": 9000") : row)),
             );
         });
     });

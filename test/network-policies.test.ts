@@ -24,6 +24,8 @@ const designTable = [
     "nginx -> grafana:3000",
     // Backups in every environment (a PVC in dev, S3 in prod) and kube-state-metrics for their freshness.
     "backup -> postgres:5432",
+    // The restore Jobs `ops restore` creates from their template: postgres, and the backups' store (S3 in prod).
+    "restore -> postgres:5432",
     "prometheus -> kube-state-metrics:8080",
 ];
 /** Prod on EKS also runs the Cluster Autoscaler. */
@@ -129,6 +131,8 @@ for (const stack of ["dev", "prod"]) {
             const expected = [`prometheus -> ${kubeApi}`, `kube-state-metrics -> ${kubeApi}`];
             // The backup in prod: S3 (no stable CIDRs) on 443 and the node's Pod Identity agent on 80; dev's goes to a PVC.
             if (stack === "prod") expected.push("postgres-backup -> 0.0.0.0/0:TCP/443", "postgres-backup -> 169.254.170.23/32:TCP/80");
+            // The restore reads the same bucket with its own reader role.
+            if (stack === "prod") expected.push("postgres-restore -> 0.0.0.0/0:TCP/443", "postgres-restore -> 169.254.170.23/32:TCP/80");
             // The Cluster Autoscaler in prod: the API, the AWS APIs (Auto Scaling, EC2, EKS) on 443, its Pod Identity credentials.
             if (stack === "prod") expected.push("cluster-autoscaler -> 172.20.0.1/32:TCP/443,TCP/6443", "cluster-autoscaler -> 0.0.0.0/0:TCP/443", "cluster-autoscaler -> 169.254.170.23/32:TCP/80");
             assert.deepEqual([...ipEgress].sort(), expected.sort());
@@ -138,7 +142,7 @@ for (const stack of ["dev", "prod"]) {
             const rendered = await renderToTemp(stack);
             const named = manifestsOf(rendered, "NetworkPolicy").filter((p) => p.spec.podSelector?.matchLabels);
             const names = named.map((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/name"]).sort();
-            const workloads = ["analyzer", "api", "backup", "frontend", "grafana", "kube-state-metrics", "migrations", "nginx", "postgres", "prometheus", "redis"];
+            const workloads = ["analyzer", "api", "backup", "frontend", "grafana", "kube-state-metrics", "migrations", "nginx", "postgres", "prometheus", "redis", "restore"];
             assert.deepEqual(names, (stack === "prod" ? [...workloads, "cluster-autoscaler"] : workloads).sort());
         });
     });

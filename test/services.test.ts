@@ -31,7 +31,7 @@ describe("the eight services", function () {
                 // Cluster Autoscaler, through the same builder.
                 const autoscaler = stack === "prod" ? ["cluster-autoscaler"] : [];
                 assert.deepEqual(deployments, ["analyzer", "api", "frontend", "grafana", "kube-state-metrics", "nginx", ...autoscaler].sort());
-                const others = ["kube-state-metrics", "migrations", "postgres-backup", ...autoscaler];
+                const others = ["kube-state-metrics", "migrations", "postgres-backup", "postgres-restore", ...autoscaler];
                 assert.deepEqual(manifestsOf(r, "ServiceAccount").map((m) => m.metadata.name).sort(), [...eight, ...others].sort());
             });
 
@@ -81,7 +81,7 @@ describe("the eight services", function () {
                     const expected = ["StatefulSet/prometheus", "Deployment/kube-state-metrics", "Deployment/cluster-autoscaler"].includes(t.owner);
                     assert.equal(t.spec.automountServiceAccountToken, expected, t.owner);
                     // The backup pods carry the traffic table's name; their ServiceAccount is the one Pod Identity associates.
-                    const ownAccount = t.owner === "CronJob/postgres-backup" ? "postgres-backup" : t.labels["app.kubernetes.io/name"];
+                    const ownAccount = t.owner.startsWith("CronJob/") ? t.owner.slice("CronJob/".length) : t.labels["app.kubernetes.io/name"];
                     assert.equal(t.spec.serviceAccountName, ownAccount, `${t.owner} runs as its own ServiceAccount`);
                 }
                 const role = manifest(r, "Role", "prometheus-discovery");
@@ -240,7 +240,7 @@ describe("the eight services", function () {
         it("data is protected: PVCs are protect + retainOnDelete", async () => {
             const r = await renderToTemp("prod");
             const pvcs = resourcesOfType(r, "kubernetes:core/v1:PersistentVolumeClaim");
-            assert.equal(pvcs.length, 3, "postgres, redis, prometheus (prod backs up to S3)");
+            assert.equal(pvcs.length, 4, "postgres, redis, prometheus and the restore's safety dumps (prod backs up to S3)");
             for (const pvc of pvcs) assert.ok(pvc.protect && pvc.retainOnDelete, pvc.name);
             const kms = resourcesOfType(r, "aws:kms/key:Key");
             const ecr = resourcesOfType(r, "aws:ecr/repository:Repository");
@@ -273,7 +273,7 @@ describe("the eight services", function () {
         it("a configured storage class reaches every PVC", async () => {
             const r = await renderToTemp("dev", { config: { "nsip:storage": { storageClassName: "fast-ssd" } } });
             const pvcs = manifestsOf(r, "PersistentVolumeClaim");
-            assert.equal(pvcs.length, 4, "postgres, redis, prometheus and the backups");
+            assert.equal(pvcs.length, 5, "postgres, redis, prometheus, the backups and the restore's safety dumps");
             for (const pvc of pvcs) assert.equal(pvc.spec.storageClassName, "fast-ssd", pvc.metadata.name);
         });
 
@@ -327,7 +327,7 @@ describe("the eight services", function () {
             assert.equal(pod.securityContext.runAsUser, 70, "postgres' uid, shared by both containers");
 
             // The ConfigMap carries exactly the files test/backup runs against real PostgreSQL and a real S3 API.
-            for (const file of ["pg-lib.sh", "pg-backup.sh", "pg-restore.sh", "s3-backup.sh"]) {
+            for (const file of ["pg-lib.sh", "pg-backup.sh", "pg-restore.sh", "pg-restore-job.sh", "s3-backup.sh"]) {
                 assert.equal(backupScripts(r)[file], readFileSync(join(__dirname, "../components/services/postgres/scripts", file), "utf8"), file);
             }
             const scripts = pod.volumes.find((v: Manifest) => v.configMap?.name === "postgres-backup-scripts");
@@ -410,6 +410,113 @@ describe("the eight services", function () {
             const egress = manifest(r, "NetworkPolicy", "postgres-backup").spec.egress as Manifest[];
             assert.ok(egress.some((rule) => rule.ports.some((p: Manifest) => p.port === 9000) && rule.to[0].ipBlock), "egress to the endpoint's port");
             assert.ok(!egress.some((rule) => rule.ports.some((p: Manifest) => p.port === 443)));
+        });
+
+        const restoreTemplate = (r: Awaited<ReturnType<typeof renderToTemp>>) => manifest(r, "CronJob", "postgres-restore");
+        const restorePod = (r: Awaited<ReturnType<typeof renderToTemp>>) => restoreTemplate(r).spec.jobTemplate.spec.template.spec;
+        const mountOf = (c: Manifest, path: string): Manifest => c.volumeMounts.find((m: Manifest) => m.mountPath === path) ?? assert.fail(`${c.name} mounts nothing at ${path}`);
+
+        for (const stack of ["dev", "prod"]) {
+            it(`${stack}: the restore is a suspended template built by the pod builder, never scheduled, run once per ops restore`, async () => {
+                const r = await renderToTemp(stack);
+                const template = restoreTemplate(r);
+                assert.equal(template.spec.suspend, true, "never fires on its schedule");
+                assert.equal(template.spec.jobTemplate.spec.backoffLimit, 0, "a failed restore is not retried by the Job controller");
+                assert.ok(template.spec.jobTemplate.spec.activeDeadlineSeconds > 0);
+                const pod = restorePod(r);
+                assert.equal(template.spec.jobTemplate.spec.template.metadata.labels["app.kubernetes.io/name"], "restore", "the traffic table's peer");
+                assert.equal(pod.serviceAccountName, "postgres-restore");
+                assert.equal(manifest(r, "ServiceAccount", "postgres-restore").automountServiceAccountToken, false);
+                assert.equal(pod.automountServiceAccountToken, false);
+                assert.equal(pod.restartPolicy, "Never");
+                assert.deepEqual(restrictedViolations(pod), [], "Pod Security restricted");
+                for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+                    assert.equal(c.securityContext.readOnlyRootFilesystem, true, c.name);
+                    assert.equal(c.securityContext.runAsNonRoot, true, c.name);
+                    assert.equal(c.terminationMessagePolicy, "FallbackToLogsOnError", `${c.name}: a refusal reaches ops through the termination message`);
+                }
+                const restore = pod.containers.find((c: Manifest) => c.name === "restore");
+                assert.equal(restore.image, containerOf(workload(r, "postgres"), "postgres").image, "pg_restore matches the server's major version");
+                assert.deepEqual(restore.command, ["/scripts/pg-restore-job.sh"]);
+                assert.equal(envOf(restore, "PGHOST")?.value, "postgres.nsip.svc.cluster.local");
+                assert.equal(envOf(restore, "SAFETY_DIR")?.value, "/safety");
+                // The safety dumps: a claim of their own, written by the restore only, pruned by nobody.
+                const safety = mountOf(restore, "/safety");
+                assert.ok(!safety.readOnly);
+                assert.equal(pod.volumes.find((v: Manifest) => v.name === safety.name).persistentVolumeClaim.claimName, "postgres-restore-safety");
+                assert.equal(envOf(restore, "RETENTION_DAYS"), undefined, "safety dumps are never pruned");
+                const claim = manifest(r, "PersistentVolumeClaim", "postgres-restore-safety");
+                assert.deepEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
+                const claimResource = resourcesOfType(r, "kubernetes:core/v1:PersistentVolumeClaim").find((c) => c.name.endsWith("-postgres-restore-safety-claim"))!;
+                assert.equal(claimResource.protect === true, stack === "prod", "protected where data is");
+                // Its own NetworkPolicy: postgres and the backups' store.
+                const egress = manifest(r, "NetworkPolicy", "postgres-restore").spec.egress as Manifest[];
+                assert.ok(egress.some((rule) => rule.ports.some((p: Manifest) => p.port === 5432)), "reaches postgres");
+            });
+        }
+
+        it("dev restore: reads the backup claim read-only, with no credentials to write a backup", async () => {
+            const r = await renderToTemp("dev");
+            const pod = restorePod(r);
+            assert.equal(pod.initContainers, undefined, "nothing to fetch: the backups are a claim");
+            const restore = pod.containers.find((c: Manifest) => c.name === "restore");
+            const backups = mountOf(restore, "/backups");
+            assert.equal(backups.readOnly, true);
+            const volume = pod.volumes.find((v: Manifest) => v.name === backups.name).persistentVolumeClaim;
+            assert.deepEqual(volume, { claimName: "postgres-backups", readOnly: true });
+            assert.equal(envOf(restore, "BACKUP_SOURCE_DIR")?.value, "/backups");
+            assert.equal(manifestsOf(r, "Secret").filter((s) => s.metadata.name === "postgres-restore-s3").length, 0);
+        });
+
+        it("prod restore: fetches from the bucket with Pod Identity (no keys), into scratch the restore reads", async () => {
+            const r = await renderToTemp("prod");
+            const pod = restorePod(r);
+            const [fetch] = pod.initContainers as Manifest[];
+            assert.match(fetch.image, /^amazon\/aws-cli:2\.\d+\.\d+$/);
+            assert.deepEqual(fetch.command, ["sh", "-c", 'exec /scripts/s3-backup.sh fetch "$RESTORE_FROM" /restore']);
+            const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
+            assert.equal(envOf(fetch, "BUCKET")?.value, autoName(bucket.type, bucket.name));
+            assert.equal(envOf(fetch, "AWS_ACCESS_KEY_ID"), undefined, "credentials come from Pod Identity");
+            const restore = pod.containers.find((c: Manifest) => c.name === "restore");
+            assert.equal(mountOf(fetch, "/restore").readOnly, false, "the fetch writes the download");
+            assert.equal(mountOf(restore, "/restore").readOnly, true, "the restore only reads it");
+            assert.equal(mountOf(fetch, "/restore").name, mountOf(restore, "/restore").name);
+            assert.ok(pod.volumes.find((v: Manifest) => v.name === mountOf(restore, "/restore").name).emptyDir);
+            assert.ok(!pod.volumes.some((v: Manifest) => v.persistentVolumeClaim?.claimName === "postgres-backups"));
+        });
+
+        it("restore from an S3-compatible endpoint: the reader key pair in a Secret of its own, never the writer's", async () => {
+            const digest = (name: string) => `registry.example.com/team/${name}@sha256:${"ab".repeat(32)}`;
+            const r = await renderToTemp("dev", {
+                config: {
+                    "nsip:cluster": { provider: "existing", context: "staging" },
+                    "nsip:edge": { hostname: "nsip.staging.example.com" },
+                    "nsip:images": { prebuilt: { api: digest("api"), frontend: digest("frontend"), analyzer: digest("analyzer") } },
+                    "nsip:backup": {
+                        target: {
+                            kind: "s3Compatible",
+                            endpoint: "https://minio.example.com:9000",
+                            bucket: "nsip-backups",
+                            region: "us-east-1",
+                            writer: { accessKeyId: "WRITER", secretAccessKey: { secure: "v1:writer" } },
+                            reader: { accessKeyId: "READER", secretAccessKey: { secure: "v1:reader" } },
+                        },
+                    },
+                },
+            });
+            const [fetch] = restorePod(r).initContainers as Manifest[];
+            assert.equal(envOf(fetch, "AWS_ENDPOINT_URL")?.value, "https://minio.example.com:9000");
+            for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+                assert.deepEqual(envOf(fetch, key)?.valueFrom.secretKeyRef, { name: "postgres-restore-s3", key });
+            }
+            // The reader pair, kept secret in the state (the render shows the placeholder of a secret value).
+            assert.deepEqual(manifest(r, "Secret", "postgres-restore-s3").stringData, { AWS_ACCESS_KEY_ID: "[secret]", AWS_SECRET_ACCESS_KEY: "[secret]" });
+            const referenced = [...(restorePod(r).initContainers ?? []), ...restorePod(r).containers].flatMap((c: Manifest) =>
+                (c.env ?? []).map((e: Manifest) => e.valueFrom?.secretKeyRef?.name).filter(Boolean),
+            );
+            assert.ok(!referenced.includes("postgres-backup-s3"), "the writer's keys are not in the restore pod");
+            const egress = manifest(r, "NetworkPolicy", "postgres-restore").spec.egress as Manifest[];
+            assert.ok(egress.some((rule) => rule.ports.some((p: Manifest) => p.port === 9000) && rule.to[0].ipBlock), "egress to the endpoint's port");
         });
 
         it("analyzer: gunicorn workers from config, memory-backed worker and multiprocess dirs", async () => {

@@ -17,6 +17,7 @@ import { nginxService } from "./nginx";
 import { edgeServiceShape } from "./nginx/edge-service";
 import { postgresService } from "./postgres";
 import { BACKUP_PEER, BackupDestination, PostgresBackup } from "./postgres/backup";
+import { PostgresRestore, RESTORE_PEER } from "./postgres/restore";
 import { KubeStateMetricsRbac, kubeStateMetricsSpec } from "./kube-state-metrics";
 import { ports, ServiceName } from "./ports";
 import { prometheusService } from "./prometheus";
@@ -61,7 +62,7 @@ const definitions: Record<ServiceName, (ctx: ServiceContext) => ServiceDefinitio
     nginx: nginxService,
 };
 
-/** The eight services, each through the shared workload builder, plus the edge's LoadBalancer, the migration Job and the backup CronJob. */
+/** The eight services, each through the shared workload builder, plus the edge's LoadBalancer, the migration Job, the backup CronJob and the restore template. */
 export class Services extends pulumi.ComponentResource {
     /** `host:port` inside the cluster, per service and port name. */
     public readonly endpoints: Record<string, string>;
@@ -80,6 +81,7 @@ export class Services extends pulumi.ComponentResource {
         const trafficTable = trafficFor(
             {
                 backup: destination !== undefined,
+                restore: destination !== undefined,
                 "kube-state-metrics": destination !== undefined,
                 "cluster-autoscaler": autoscaled,
                 s3: destination !== undefined && destination.kind !== "pvc",
@@ -156,7 +158,7 @@ export class Services extends pulumi.ComponentResource {
             { ...child, dependsOn: [...args.dependsOn, ...runsPods, postgres] },
         );
         if (args.backup) {
-            new PostgresBackup(
+            const backup = new PostgresBackup(
                 `${name}-postgres-backup`,
                 {
                     namespace: args.namespace,
@@ -169,6 +171,20 @@ export class Services extends pulumi.ComponentResource {
                     networkPolicy: workloadPolicySpec(BACKUP_PEER, trafficTable, peers),
                 },
                 { ...child, dependsOn: [...args.dependsOn, ...runsPods, postgres, ...args.backup.dependsOn] },
+            );
+            new PostgresRestore(
+                `${name}-postgres-restore`,
+                {
+                    namespace: args.namespace,
+                    namespaceName: ctx.namespace,
+                    instance: args.instance,
+                    hardening: args.hardening,
+                    destination: args.backup.destination,
+                    scriptsConfigMap: backup.scriptsConfigMap,
+                    storageClassName: ctx.storageClassName,
+                    networkPolicy: workloadPolicySpec(RESTORE_PEER, trafficTable, peers),
+                },
+                { ...child, dependsOn: [...args.dependsOn, postgres, ...args.backup.dependsOn] },
             );
             // Backup freshness: kube-state-metrics reports the CronJob's last success to Prometheus.
             const ksmRbac = new KubeStateMetricsRbac(`${name}-kube-state-metrics-rbac`, { namespace: args.namespace, instance: args.instance }, child);

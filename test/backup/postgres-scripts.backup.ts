@@ -186,6 +186,69 @@ describe("pg-backup.sh and pg-restore.sh against real PostgreSQL", function () {
         assert.equal(await snapshot(pg), before);
     });
 
+    describe("pg-restore-job.sh, the restore Job's entry point", () => {
+        const jobScript = join(SCRIPTS, "pg-restore-job.sh");
+        const runJob = (mode: string, source: string, extra: NodeJS.ProcessEnv = {}) => {
+            const result = join(tempDir("termination"), "message");
+            return run(jobScript, [], { ...env, RESTORE_MODE: mode, BACKUP_SOURCE_DIR: source, SAFETY_DIR: tempDir("safety"), RESULT_FILE: result, ...extra }).then((r) => ({
+                ...r,
+                message: existsSync(result) ? readFileSync(result, "utf8") : undefined,
+            }));
+        };
+
+        it("plan: verifies the newest backup and reports it with the database it would replace, as one JSON termination message", async () => {
+            const dir = tempDir("backup");
+            const older = await backup(dir);
+            await new Promise((resolve) => setTimeout(resolve, 1100)); // backup names have one-second resolution
+            const newest = await backup(dir);
+            assert.notEqual(older, newest);
+            const result = await runJob("plan", dir, { RESTORE_FROM: "latest" });
+            assert.equal(result.code, 0, result.stderr);
+            assert.ok(result.message && !result.message.includes("\n"), "one line");
+            const plan = JSON.parse(result.message);
+            assert.deepEqual(plan, JSON.parse(result.stdout));
+            assert.equal(plan.backup.name, newest);
+            assert.deepEqual(plan.backup.tables, readManifest(dir, newest).tables);
+            assert.equal(plan.current.database, pg.database);
+            assert.deepEqual(plan.current.tables, { "public.analyses": 2003, "public.schema_migrations": 1 });
+            assert.ok(Buffer.byteLength(result.message) < 4096, "fits the kubelet's termination message limit");
+        });
+
+        it("plan: a corrupt backup is refused with exit 3 and the reason on the log's last ERROR line, nothing reported", async () => {
+            const dir = tempDir("backup");
+            const name = await backup(dir);
+            const dump = join(dir, `${name}.dump`);
+            const bytes = readFileSync(dump);
+            bytes[bytes.length - 10] ^= 0xff;
+            writeFileSync(dump, bytes);
+            const result = await runJob("plan", dir, { RESTORE_FROM: name });
+            assert.equal(result.code, 3);
+            assert.match(result.stderr, /ERROR: refused: .*does not match its sha256 \(corrupt\)/);
+            assert.equal(result.message, undefined, "no result: the kubelet falls back to the log tail");
+        });
+
+        it("plan: an empty backup store and a malformed name are refused", async () => {
+            const empty = await runJob("plan", tempDir("backup"), { RESTORE_FROM: "latest" });
+            assert.equal(empty.code, 3);
+            assert.match(empty.stderr, /refused: there is no complete backup/);
+            const malformed = await runJob("plan", tempDir("backup"), { RESTORE_FROM: "../etc" });
+            assert.equal(malformed.code, 2);
+            assert.match(malformed.stderr, /RESTORE_FROM must be a backup name/);
+        });
+
+        it("restore, then facts: the restored rows, as ops reads them", async () => {
+            const dir = tempDir("backup");
+            const name = await backup(dir);
+            await psql(pg, "INSERT INTO analyses (id, filename, content_type, size_bytes, result) VALUES (gen_random_uuid(), 'after-backup.png', 'image/png', 7, '{}')");
+            const restored = await runJob("restore", dir, { RESTORE_FROM: name });
+            assert.equal(restored.code, 0, restored.stderr);
+            assert.deepEqual(JSON.parse(restored.message!), { restored: name, tables: { "public.analyses": 2003, "public.schema_migrations": 1 } });
+            const facts = await runJob("facts", dir);
+            assert.equal(facts.code, 0, facts.stderr);
+            assert.deepEqual(JSON.parse(facts.message!).tables, { "public.analyses": 2003, "public.schema_migrations": 1 });
+        });
+    });
+
     describe("retention", () => {
         const stampDaysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
 

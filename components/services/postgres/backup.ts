@@ -48,14 +48,15 @@ export const BACKUP_SCRIPTS_CONFIGMAP = "postgres-backup-scripts";
 /** The writer key pair of an `s3Compatible` destination. */
 export const BACKUP_S3_SECRET = "postgres-backup-s3";
 
-const SCRIPTS_VOLUME = "scripts";
-const SCRIPTS_DIR = "/scripts";
+export const SCRIPTS_VOLUME = "scripts";
+export const SCRIPTS_DIR = "/scripts";
 const DUMP_DIR = "/backup";
-/** Largest dump the pod may hold; the emptyDir and both containers' ephemeral-storage limits follow it. */
-const DUMP_SIZE_LIMIT = "20Gi";
-const SCRIPT_FILES = ["pg-lib.sh", "pg-backup.sh", "pg-restore.sh", "s3-backup.sh"];
+/** Largest dump a pod may hold; the emptyDirs and the containers' ephemeral-storage limits follow it. */
+export const DUMP_SIZE_LIMIT = "20Gi";
+const SCRIPT_FILES = ["pg-lib.sh", "pg-backup.sh", "pg-restore.sh", "pg-restore-job.sh", "s3-backup.sh"];
 
-const resources = (ephemeralLimit: string): Resources => ({
+/** Resources of the backup and restore containers: a dump streams, the limit that matters is the dump's size on disk. */
+export const backupJobResources = (ephemeralLimit: string): Resources => ({
     requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "1Gi" },
     limits: { cpu: "1", memory: "512Mi", ephemeralStorage: ephemeralLimit },
 });
@@ -65,6 +66,9 @@ export function backupScripts(): Record<string, string> {
     return Object.fromEntries(SCRIPT_FILES.map((file) => [file, readFileSync(path.join(__dirname, "scripts", file), "utf8")]));
 }
 
+/** The scripts' ConfigMap as a volume: executable, mounted read-only at SCRIPTS_DIR. */
+export const scriptsVolumeOf = (configMap: pulumi.Input<string>): k8s.types.input.core.v1.Volume => ({ name: SCRIPTS_VOLUME, configMap: { name: configMap, defaultMode: 0o555 } });
+
 /**
  * Scheduled PostgreSQL backups. `pg-backup.sh` dumps with the pinned postgres image and writes the dump plus
  * its manifest; on a PVC that is the whole job (retention included), on S3 the AWS CLI then uploads both
@@ -73,6 +77,8 @@ export function backupScripts(): Record<string, string> {
  */
 export class PostgresBackup extends pulumi.ComponentResource {
     public readonly cronJob: k8s.batch.v1.CronJob;
+    /** The scripts' ConfigMap, which the restore template mounts too. */
+    public readonly scriptsConfigMap: pulumi.Output<string>;
     /** The PVC holding the backups (a `pvc` destination only). */
     public readonly claimName?: pulumi.Output<string>;
 
@@ -89,7 +95,8 @@ export class PostgresBackup extends pulumi.ComponentResource {
         // No API token; on EKS Pod Identity's webhook mounts its own projected token (audience pods.eks.amazonaws.com).
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: BACKUP_NAME, namespace, labels }, automountServiceAccountToken: false }, child);
         const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: { name: BACKUP_SCRIPTS_CONFIGMAP, namespace, labels }, data: backupScripts() }, child);
-        const scriptsVolume = { name: SCRIPTS_VOLUME, configMap: { name: scripts.metadata.name, defaultMode: 0o555 } };
+        this.scriptsConfigMap = scripts.metadata.name;
+        const scriptsVolume = scriptsVolumeOf(scripts.metadata.name);
         const scriptsMount = { volume: SCRIPTS_VOLUME, mountPath: SCRIPTS_DIR };
 
         const dump = (backupDir: string, retention: boolean): PodContainer => ({
@@ -102,7 +109,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
                 { name: "BACKUP_DIR", value: backupDir },
                 ...(retention ? [{ name: "RETENTION_DAYS", value: String(args.retentionDays) }] : []),
             ],
-            resources: resources(DUMP_SIZE_LIMIT),
+            resources: backupJobResources(DUMP_SIZE_LIMIT),
             writablePaths: [{ path: "/tmp", sizeLimit: "64Mi" }],
             mounts: [scriptsMount],
             dataMountPath: backupDir,
@@ -158,7 +165,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
                     command: [`${SCRIPTS_DIR}/s3-backup.sh`, "upload", DUMP_DIR],
                     ports: [],
                     env: s3Env,
-                    resources: resources(DUMP_SIZE_LIMIT),
+                    resources: backupJobResources(DUMP_SIZE_LIMIT),
                     writablePaths: [{ path: "/tmp", sizeLimit: "64Mi" }],
                     mounts: [scriptsMount, { volume: DATA_VOLUME, mountPath: DUMP_DIR }],
                 },
