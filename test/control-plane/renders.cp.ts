@@ -62,28 +62,30 @@ for (const stack of ["dev", "prod"] as const) {
             await waitForJob(deployed.plane.client, deployed.namespace, job.name);
         });
 
-        // Before the claims are checked: in dev the backup's own claim binds once this first pod uses it.
-        it("completes a Job created from the backup CronJob", async function () {
+        // Before the claims are checked: the backup's claim (dev) and the restore's safety claim bind once a first pod uses them.
+        it("completes a Job created from each CronJob: the backup and the restore template", async function () {
             interface CronJob extends KubeObject {
                 metadata: KubeObject["metadata"] & { uid: string };
                 spec: { jobTemplate: { metadata?: Record<string, unknown>; spec: Record<string, unknown> } };
             }
             const client = deployed.plane.client;
-            const [cronJob] = await client.list<CronJob>("batch/v1", "CronJob", deployed.namespace);
-            assert.ok(cronJob, "every stack renders the backup CronJob");
-            // What `kubectl create job --from=cronjob/...` sends.
-            const name = `${cronJob.metadata.name}-manual`;
-            await client.call("POST", `/apis/batch/v1/namespaces/${deployed.namespace}/jobs`, {
-                apiVersion: "batch/v1",
-                kind: "Job",
-                metadata: {
-                    name,
-                    annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
-                    ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: cronJob.metadata.name, uid: cronJob.metadata.uid, controller: true }],
-                },
-                spec: cronJob.spec.jobTemplate.spec,
-            });
-            await waitForJob(client, deployed.namespace, name);
+            const cronJobs = await client.list<CronJob>("batch/v1", "CronJob", deployed.namespace);
+            assert.deepEqual(cronJobs.map((c) => c.metadata.name).sort(), ["postgres-backup", "postgres-restore"], "every stack renders the backup CronJob and the restore template");
+            for (const cronJob of cronJobs) {
+                // What `kubectl create job --from=cronjob/...` sends (and `ops restore` for the template).
+                const name = `${cronJob.metadata.name}-manual`;
+                await client.call("POST", `/apis/batch/v1/namespaces/${deployed.namespace}/jobs`, {
+                    apiVersion: "batch/v1",
+                    kind: "Job",
+                    metadata: {
+                        name,
+                        annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
+                        ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: cronJob.metadata.name, uid: cronJob.metadata.uid, controller: true }],
+                    },
+                    spec: cronJob.spec.jobTemplate.spec,
+                });
+                await waitForJob(client, deployed.namespace, name);
+            }
         });
 
         it("binds every PersistentVolumeClaim through its StorageClass", async function () {
@@ -91,8 +93,8 @@ for (const stack of ["dev", "prod"] as const) {
                 status?: { phase?: string };
             }
             const claims = await deployed.plane.client.list<Claim>("v1", "PersistentVolumeClaim", deployed.namespace);
-            // Dev backs up to a claim of its own; prod to S3.
-            assert.equal(claims.length, stack === "prod" ? 3 : 4, "postgres, redis and prometheus data (and dev's backups)");
+            // Dev backs up to a claim of its own, prod to S3; both keep the restore's safety dumps on a claim.
+            assert.equal(claims.length, stack === "prod" ? 4 : 5, "postgres, redis and prometheus data, the safety dumps (and dev's backups)");
             assert.deepEqual(claims.filter((claim) => claim.status?.phase !== "Bound").map((claim) => claim.metadata.name), []);
             assert.deepEqual(deployed.plane.addOnErrors, []);
         });
