@@ -20,6 +20,18 @@ export const ExitCode = {
     Forbidden: 7,
     /** A wait ran out: the backup Job did not finish within --timeout. */
     Timeout: 8,
+    /** restore: the backup is missing, unfinished, truncated or corrupt (pg-restore.sh exit 3); the database was not touched. */
+    RestoreRefused: 10,
+    /** restore: the safety dump failed (pg-restore.sh exit 4); nothing was restored. */
+    SafetyDumpFailed: 11,
+    /** restore: the restore failed and was rolled back (pg-restore.sh exit 5); the database is as it was. */
+    RestoreRolledBack: 12,
+    /** restore: restored, but the rows differ from the backup's manifest (pg-restore.sh exit 6, or after the migrations). */
+    RestoreUnverified: 13,
+    /** restore: no terminal to confirm on and no --yes; nothing was done. */
+    ConfirmationNeeded: 14,
+    /** restore: the operator answered no at the prompt; nothing was changed. */
+    Declined: 15,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -34,6 +46,12 @@ export const EXIT_CODE_HELP: readonly [ExitCodeValue, string][] = [
     [ExitCode.Drift, "deployed images differ from the stack's imageDigests"],
     [ExitCode.Forbidden, "the API server refused the credentials (401/403)"],
     [ExitCode.Timeout, "a wait ran out (backup --wait)"],
+    [ExitCode.RestoreRefused, "restore: backup missing, unfinished, truncated or corrupt; the database was not touched"],
+    [ExitCode.SafetyDumpFailed, "restore: the safety dump failed; nothing was restored"],
+    [ExitCode.RestoreRolledBack, "restore: failed and rolled back; the database is as it was"],
+    [ExitCode.RestoreUnverified, "restore: restored, but the rows differ from the backup's manifest"],
+    [ExitCode.ConfirmationNeeded, "restore: no terminal and no --yes; nothing was done"],
+    [ExitCode.Declined, "restore: not confirmed at the prompt; nothing was changed"],
 ];
 
 /** An error `ops` reports as one line on stderr and exits with its code. */
