@@ -38,15 +38,14 @@ describe("ops restore, without a cluster", () => {
     });
 
     it("asks only on a terminal: without one there is no confirm callback (then only --yes confirms)", async () => {
-        const notATerminal = new PassThrough() as unknown as NodeJS.ReadStream;
-        assert.equal(terminalConfirm(notATerminal, new PassThrough() as unknown as NodeJS.WriteStream), undefined);
+        assert.equal(terminalConfirm(new PassThrough(), new PassThrough()), undefined);
 
-        const input = Object.assign(new PassThrough(), { isTTY: true }) as unknown as NodeJS.ReadStream;
+        const input = Object.assign(new PassThrough(), { isTTY: true });
         const output = new PassThrough();
-        const confirm = terminalConfirm(input, output as unknown as NodeJS.WriteStream)!;
+        const confirm = terminalConfirm(input, output)!;
         for (const [answer, expected] of [["y\n", true], ["YES\n", true], ["\n", false], ["n\n", false], ["yes please\n", false]] as const) {
             const asked = confirm("Replace database nsip with backup 20261201T030000Z?");
-            (input as unknown as PassThrough).write(answer);
+            input.write(answer);
             assert.equal(await asked, expected, JSON.stringify(answer));
         }
         assert.match(String(output.read()), /Replace database nsip with backup 20261201T030000Z\? \[y\/N\] /);

@@ -76,8 +76,8 @@ export interface RestoreResult {
 }
 
 /** A confirm callback on an interactive terminal, or undefined (then only --yes can confirm). */
-export function terminalConfirm(input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stdout): RestoreOptions["confirm"] {
-    if (!input.isTTY) return undefined;
+export function terminalConfirm(input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin, output: NodeJS.WritableStream = process.stdout): RestoreOptions["confirm"] {
+    if (input.isTTY !== true) return undefined;
     return (question) =>
         new Promise((resolve) => {
             const prompt = readline.createInterface({ input, output });
