@@ -57,6 +57,8 @@ describe("ops restore on a real control plane (dev render)", function () {
     let played: { mode: string; from: string; apiReplicas: number; apiPods: number }[];
     let script: Script = succeeds;
     let player: { stop: () => Promise<void> } | undefined;
+    /** Set by a test: before a restore pod's outcome is reported, the api's HPA must have seen the api at 0. */
+    let awaitHpaDisabled = false;
 
     const client = () => deployed.plane.client;
     const apiReplicas = async () => (await client().get<Scale>("apps/v1", "Deployment", namespace, "api"))?.spec.replicas;
@@ -83,6 +85,19 @@ describe("ops restore on a real control plane (dev render)", function () {
         // Two api replicas, so "back to its previous scale" is not the render's default of one.
         await client().call("PATCH", `/apis/apps/v1/namespaces/${namespace}/deployments/api/scale`, { spec: { replicas: 2 } }, "application/merge-patch+json");
         await apiReady(2);
+        // Prod's api runs under an HPA (minimum 3); here one with a minimum of 2, run by the real HPA controller, which
+        // would put back a count below its minimum unless the target is at 0 (then scaling is disabled).
+        await client().call("POST", `/apis/autoscaling/v2/namespaces/${namespace}/horizontalpodautoscalers`, {
+            apiVersion: "autoscaling/v2",
+            kind: "HorizontalPodAutoscaler",
+            metadata: { name: "api" },
+            spec: {
+                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "api" },
+                minReplicas: 2,
+                maxReplicas: 4,
+                metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+            },
+        });
         await client().call(
             "PATCH",
             `/apis/batch/v1/namespaces/${namespace}/cronjobs/postgres-restore`,
@@ -100,7 +115,16 @@ describe("ops restore on a real control plane (dev render)", function () {
     beforeEach(() => {
         played = [];
         script = succeeds;
+        awaitHpaDisabled = false;
     });
+
+    interface Autoscaler extends KubeObject {
+        status?: { conditions?: { type: string; status: string; reason?: string }[] };
+    }
+    const hpaDisabled = async () =>
+        ((await client().get<Autoscaler>("autoscaling/v2", "HorizontalPodAutoscaler", namespace, "api"))?.status?.conditions ?? []).some(
+            (c) => c.type === "ScalingActive" && c.status === "False" && c.reason === "ScalingDisabled",
+        );
 
     /** Reports an exit for every restore pod that is still pending, as the kubelet would after the script ran. */
     function playRestorePods(): { stop: () => Promise<void> } {
@@ -111,6 +135,9 @@ describe("ops restore on a real control plane (dev render)", function () {
                 for (const pod of pods.filter((p) => p.status?.phase === "Pending")) {
                     const env = (name: string) => pod.spec.containers[0].env?.find((e) => e.name === name)?.value ?? "";
                     const outcome = script(env("RESTORE_MODE"), env("RESTORE_FROM"));
+                    if (awaitHpaDisabled && env("RESTORE_MODE") === "restore") {
+                        await waitFor("the api's HPA to report scaling disabled at 0 replicas", READY_TIMEOUT_MS, hpaDisabled, 1000);
+                    }
                     played.push({ mode: env("RESTORE_MODE"), from: env("RESTORE_FROM"), apiReplicas: (await apiReplicas()) ?? -1, apiPods: (await client().list("v1", "Pod", namespace, "app.kubernetes.io/name=api")).length });
                     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
                     await client().call(
@@ -178,13 +205,14 @@ describe("ops restore on a real control plane (dev render)", function () {
 
     it("with --yes: stops the api, restores the chosen backup, runs the migrations, verifies, brings the api back", async function () {
         const migrationsBefore = await jobs("app.kubernetes.io/name=migrations");
+        awaitHpaDisabled = true;
         const result = await run({ from: BACKUP });
         assert.deepEqual(
             played.map((p) => [p.mode, p.from]),
             [["plan", BACKUP], ["restore", BACKUP], ["facts", BACKUP]],
         );
         const restoring = played.find((p) => p.mode === "restore")!;
-        assert.deepEqual([restoring.apiReplicas, restoring.apiPods], [0, 0], "no api pod runs while the restore runs");
+        assert.deepEqual([restoring.apiReplicas, restoring.apiPods], [0, 0], "no api pod runs while the restore runs, though its HPA's minimum is 2 and the HPA controller had looked");
         assert.equal(played[0].apiReplicas, 2, "the plan runs before the api is stopped");
         // The migrations ran again, from the deployed Job's spec, to completion by the real Job controller.
         const migrationsAfter = await jobs("app.kubernetes.io/name=migrations");
