@@ -70,6 +70,7 @@ export class Kube {
     readonly batch: k8s.BatchV1Api;
     readonly autoscaling: k8s.AutoscalingV2Api;
     readonly networking: k8s.NetworkingV1Api;
+    readonly discovery: k8s.DiscoveryV1Api;
 
     constructor(readonly target: KubeTarget) {
         this.config = new k8s.KubeConfig();
@@ -90,6 +91,7 @@ export class Kube {
         this.batch = this.config.makeApiClient(k8s.BatchV1Api);
         this.autoscaling = this.config.makeApiClient(k8s.AutoscalingV2Api);
         this.networking = this.config.makeApiClient(k8s.NetworkingV1Api);
+        this.discovery = this.config.makeApiClient(k8s.DiscoveryV1Api);
     }
 
     get namespace(): string {
