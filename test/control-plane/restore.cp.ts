@@ -2,6 +2,8 @@ import { strict as assert } from "assert";
 import { KubeObject } from "../../tools/k8s/client";
 import { ExitCode, OpsError } from "../../tools/ops/errors";
 import { Kube } from "../../tools/ops/kube";
+import { runOps } from "../../tools/ops/main";
+import { PassThrough } from "stream";
 import { restore, RestoreOptions, RestorePlan } from "../../tools/ops/restore";
 import { waitFor } from "../../tools/k8s/control-plane";
 import { deployRender, READY_TIMEOUT_MS, StackOnControlPlane, waitForWorkloads } from "./support";
@@ -185,6 +187,27 @@ describe("ops restore on a real control plane (dev render)", function () {
         assert.equal(error.exitCode, ExitCode.NotFound);
         assert.match(error.message, /no restore template \(CronJob postgres-restore\) in namespace default/);
         assert.deepEqual(await jobs("app.kubernetes.io/name=restore"), []);
+    });
+
+    it("npm run ops -- restore: the command line reaches the same flow, with its exit codes", async function () {
+        const ops = async (...argv: string[]) => {
+            const [stdout, stderr] = [new PassThrough(), new PassThrough()];
+            const io = { stdout, stderr, stdin: new PassThrough(), interactive: false, env: {}, cwd: process.cwd() };
+            const code = await runOps(["restore", "--kubeconfig", deployed.plane.kubeconfigPath, "--namespace", namespace, ...argv], io);
+            return { code, stdout: String(stdout.read() ?? ""), stderr: String(stderr.read() ?? "") };
+        };
+        const unconfirmed = await ops("--latest");
+        assert.equal(unconfirmed.code, ExitCode.ConfirmationNeeded);
+        assert.match(unconfirmed.stderr, /^ops: a restore replaces the whole database: run it on a terminal to confirm, or pass --yes/);
+        assert.equal((await ops("--from", "yesterday", "--yes")).code, ExitCode.Usage);
+        assert.equal((await ops("--from", BACKUP, "--latest", "--yes")).code, ExitCode.Usage);
+        assert.deepEqual(played, [], "nothing ran");
+
+        script = (mode) => (mode === "plan" ? { exitCode: 3, message: "ERROR: refused: backup 20261201T030000Z not found in /backups\n" } : assert.fail(`no ${mode} Job after a refusal`));
+        const refused = await ops("--from", BACKUP, "--yes");
+        assert.equal(refused.code, ExitCode.RestoreRefused);
+        assert.match(refused.stderr, /backup refused, the database was not touched: refused: backup 20261201T030000Z not found in \/backups/);
+        assert.match(refused.stdout, /Checking backup 20261201T030000Z/);
     });
 
     it("shows the plan and changes nothing when the operator answers no", async function () {

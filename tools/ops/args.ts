@@ -20,16 +20,19 @@ export interface OpsArgs {
     wait: boolean;
     timeoutSeconds: number;
     yes: boolean;
+    /** restore: the backup to restore (its name); without it (or with --latest) the newest complete one. */
+    from?: string;
+    latest: boolean;
     help: boolean;
 }
 
-const VALUE_OPTIONS = ["--stack", "--outputs", "--kubeconfig", "--namespace", "--since", "--tail", "--container", "--timeout"] as const;
-const FLAG_OPTIONS = ["--follow", "-f", "--no-wait", "--yes", "--help", "-h"] as const;
+const VALUE_OPTIONS = ["--stack", "--outputs", "--kubeconfig", "--namespace", "--since", "--tail", "--container", "--timeout", "--from"] as const;
+const FLAG_OPTIONS = ["--follow", "-f", "--no-wait", "--yes", "--latest", "--help", "-h"] as const;
 
 export const DEFAULT_TIMEOUT_SECONDS = 1800;
 
 export function parseArgs(argv: readonly string[]): OpsArgs {
-    const args: OpsArgs = { command: "", positional: [], rest: [], follow: false, wait: true, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, yes: false, help: false };
+    const args: OpsArgs = { command: "", positional: [], rest: [], follow: false, wait: true, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, yes: false, latest: false, help: false };
     for (let index = 0; index < argv.length; index++) {
         const arg = argv[index] ?? "";
         if (arg === "--") {
@@ -50,6 +53,7 @@ export function parseArgs(argv: readonly string[]): OpsArgs {
             if (name === "--follow" || name === "-f") args.follow = true;
             else if (name === "--no-wait") args.wait = false;
             else if (name === "--yes") args.yes = true;
+            else if (name === "--latest") args.latest = true;
             else args.help = true;
         } else if (arg.startsWith("-") && arg !== "-") {
             throw new OpsError(ExitCode.Usage, `unknown option ${name}; see ops --help`);
@@ -78,6 +82,9 @@ function setValue(args: OpsArgs, name: (typeof VALUE_OPTIONS)[number], value: st
             return;
         case "--container":
             args.container = value;
+            return;
+        case "--from":
+            args.from = value;
             return;
         case "--since":
             args.sinceSeconds = parseDuration(value, "--since");
@@ -140,6 +147,8 @@ export function checkArgs(args: OpsArgs, spec: CommandSpec): void {
         ["--no-wait", !args.wait],
         ["--timeout", args.timeoutSeconds !== DEFAULT_TIMEOUT_SECONDS],
         ["--yes", args.yes],
+        ["--from", args.from !== undefined],
+        ["--latest", args.latest],
     ];
     const misplaced = given.filter(([option, set]) => set && !spec.options.includes(option)).map(([option]) => option);
     if (misplaced.length > 0) {
@@ -172,6 +181,9 @@ export function helpText(commands: Record<string, CommandSpec>): string {
         "  --container <name>    logs, exec: the container (default: the service's main container)",
         "  --no-wait             backup: return once the Job is created",
         "  --timeout <duration>  backup: how long to wait for the Job (default 30m)",
+        "  --from <backup>       restore: the backup to restore (a name from `ops backups`)",
+        "  --latest              restore: the newest complete backup (the default)",
+        "  --yes                 restore: do not ask (required without a terminal)",
         "",
         "exit codes:",
         ...EXIT_CODE_HELP.map(([code, text]) => `  ${String(code).padEnd(3)} ${text}`),

@@ -62,11 +62,11 @@ export function jobOutcome(job: k8s.V1Job): JobOutcome | undefined {
     return failed === undefined ? undefined : { state: "failed", reason: `${failed.reason ?? "Failed"}: ${failed.message ?? ""}`.trim() };
 }
 
-async function createJob(kube: Kube, job: k8s.V1Job): Promise<void> {
+export async function createJob(kube: Kube, job: k8s.V1Job): Promise<void> {
     await kube.call(`create Job ${job.metadata?.name}`, () => kube.batch.createNamespacedJob({ namespace: kube.namespace, body: job }));
 }
 
-async function waitForJob(kube: Kube, name: string, timeoutSeconds: number, progress?: Writable): Promise<JobOutcome> {
+export async function waitForJob(kube: Kube, name: string, timeoutSeconds: number, progress?: Writable, pollMs = 2000): Promise<JobOutcome> {
     const deadline = Date.now() + timeoutSeconds * 1000;
     let lastActive = -1;
     for (;;) {
@@ -83,7 +83,7 @@ async function waitForJob(kube: Kube, name: string, timeoutSeconds: number, prog
         if (Date.now() > deadline) {
             throw new OpsError(ExitCode.Timeout, `Job ${name} did not finish within ${formatAge(timeoutSeconds * 1000)} (it keeps running; check it with: npm run ops -- status)`);
         }
-        await new Promise((resolve) => setTimeout(resolve, 2000));
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
 }
 

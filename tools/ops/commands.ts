@@ -2,6 +2,7 @@ import { Readable, Writable } from "stream";
 import { CommandSpec, OpsArgs } from "./args";
 import { backup, backups } from "./backups";
 import { ExitCode, OpsError } from "./errors";
+import { restore, terminalConfirm } from "./restore";
 import { health, status } from "./status";
 import { version } from "./version";
 import { OpsStack } from "./stack";
@@ -34,7 +35,6 @@ export interface OpsCommand {
 
 /**
  * The command table: `ops <name>` runs COMMANDS[name]. One entry per command, in the order `--help` lists them.
- * `restore` (tools/ops/restore.ts, branch issue-10) is added here as one more entry.
  */
 export const COMMANDS: Record<string, OpsCommand> = {
     status: {
@@ -56,6 +56,15 @@ export const COMMANDS: Record<string, OpsCommand> = {
     backups: {
         spec: { usage: "backups [--timeout 30m]", summary: "list the backups (name, size, age) as their manifests describe them", service: "none", options: ["--timeout"] },
         run: backups,
+    },
+    restore: {
+        spec: {
+            usage: "restore [--from <backup> | --latest] [--yes]",
+            summary: "restore a backup in the cluster: plan, confirm, stop the api, safety dump, restore, migrations, verify, api back (exit 10-15)",
+            service: "none",
+            options: ["--from", "--latest", "--yes"],
+        },
+        run: restoreCommand,
     },
     exec: {
         spec: { usage: "exec <service> [-- command...]", summary: "run a command in a running pod (psql for postgres, redis-cli for redis, sh otherwise)", service: "required", options: ["--container"], allowsRest: true },
@@ -147,3 +156,17 @@ async function restart(context: OpsContext): Promise<number> {
     return ExitCode.Ok;
 }
 
+/** `restore`: the named backup, or the newest (--latest, the default); the prompt only on a terminal (else --yes). */
+async function restoreCommand(context: OpsContext): Promise<number> {
+    const { args, io } = context;
+    if (args.from !== undefined && args.latest) {
+        throw new OpsError(ExitCode.Usage, "ops restore takes --from <backup> or --latest, not both");
+    }
+    await restore(context.stack.kube, {
+        from: args.from,
+        yes: args.yes,
+        confirm: io.interactive ? terminalConfirm(io.stdin, io.stdout) : undefined,
+        out: (line) => io.stdout.write(`${line}\n`),
+    });
+    return ExitCode.Ok;
+}

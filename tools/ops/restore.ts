@@ -2,7 +2,9 @@ import type * as k8s from "@kubernetes/client-node";
 import { randomBytes } from "crypto";
 import * as readline from "readline";
 import { BACKUP_NAME_PATTERN, RESTORE_CONTAINER, RESTORE_NAME, RESTORE_SAFETY_CLAIM, RestoreMode } from "../../components/services/postgres/restore-names";
+import { createJob, jobFromCronJob, stamp, waitForJob } from "./backups";
 import { ExitCode, ExitCodeValue, OpsError } from "./errors";
+import { formatAge, formatBytes } from "./format";
 import { Kube, messageOf } from "./kube";
 
 /**
@@ -172,7 +174,7 @@ export async function restore(kube: Kube, options: RestoreOptions): Promise<Rest
 
 /** The plan as the operator reads it: the backup's time, the database's size, rows now and in the backup. */
 export function describePlan(plan: RestorePlan, now: Date): string[] {
-    const age = ageOf(new Date(plan.backup.createdAt), now);
+    const age = formatAge(now.getTime() - new Date(plan.backup.createdAt).getTime());
     const lines = [
         `Backup ${plan.backup.name}: taken ${plan.backup.createdAt} (${age} ago), ${formatBytes(plan.backup.sizeBytes)} compressed, verified against its manifest.`,
         `It replaces the whole database ${plan.current.database} (${formatBytes(plan.current.sizeBytes)} now).`,
@@ -189,41 +191,27 @@ export function describePlan(plan: RestorePlan, now: Date): string[] {
 
 /** Creates restore Jobs from the template and the migration Job from its deployed twin, and reads their results. */
 class JobRunner {
-    private readonly suffix = `${new Date().toISOString().replace(/[-:]|\.\d+/g, "").toLowerCase()}-${randomBytes(2).toString("hex")}`;
+    private readonly suffix = `${stamp(new Date()).toLowerCase()}-${randomBytes(2).toString("hex")}`;
 
     constructor(
         private readonly kube: Kube,
         private readonly timeouts: RestoreTimeouts,
     ) {}
 
-    private get namespace(): string {
-        return this.kube.namespace;
-    }
-
-    private async create(body: Job): Promise<void> {
-        await this.kube.call(`create Job ${body.metadata!.name}`, () => this.kube.batch.createNamespacedJob({ namespace: this.namespace, body }));
-    }
-
     /** What `kubectl create job --from=cronjob/postgres-restore` does, with the mode and backup set on every container. */
     async fromTemplate(template: CronJob, mode: RestoreMode, from: string): Promise<string> {
-        const jobTemplate = structuredClone(template.spec!.jobTemplate);
-        const pod = jobTemplate.spec!.template.spec!;
-        for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
-            container.env = (container.env ?? []).map((env) => (env.name === "RESTORE_MODE" ? { name: env.name, value: mode } : env.name === "RESTORE_FROM" ? { name: env.name, value: from } : env));
-        }
         const name = `${RESTORE_NAME}-${mode}-${this.suffix}`;
-        await this.create({
-            apiVersion: "batch/v1",
-            kind: "Job",
-            metadata: {
-                name,
-                namespace: this.namespace,
-                labels: { ...jobTemplate.metadata?.labels, "nsip.dev/restore-mode": mode },
-                annotations: { ...jobTemplate.metadata?.annotations, "cronjob.kubernetes.io/instantiate": "manual", "nsip.dev/restore-from": from },
-                ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: template.metadata!.name!, uid: template.metadata!.uid!, controller: true }],
-            },
-            spec: jobTemplate.spec,
+        const setEnv = (container: k8s.V1Container): k8s.V1Container => ({
+            ...container,
+            env: (container.env ?? []).map((env) => (env.name === "RESTORE_MODE" ? { name: env.name, value: mode } : env.name === "RESTORE_FROM" ? { name: env.name, value: from } : env)),
         });
+        const job = jobFromCronJob(template, name, (pod) => ({ ...pod, initContainers: pod.initContainers?.map(setEnv), containers: pod.containers.map(setEnv) }));
+        job.metadata = {
+            ...job.metadata,
+            labels: { ...job.metadata?.labels, "nsip.dev/restore-mode": mode },
+            annotations: { ...job.metadata?.annotations, "nsip.dev/restore-from": from },
+        };
+        await createJob(this.kube, job);
         return name;
     }
 
@@ -233,10 +221,10 @@ class JobRunner {
             Object.fromEntries(Object.entries(labels ?? {}).filter(([key]) => !["controller-uid", "job-name", "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-name"].includes(key)));
         const { selector: _selector, manualSelector: _manual, template, ...spec } = source.spec!;
         const name = `${source.metadata!.name!.slice(0, 63 - purpose.length - this.suffix.length - 2)}-${purpose}-${this.suffix}`;
-        await this.create({
+        await createJob(this.kube, {
             apiVersion: "batch/v1",
             kind: "Job",
-            metadata: { name, namespace: this.namespace, labels: strip(source.metadata!.labels), annotations: { "nsip.dev/rerun-of": source.metadata!.name! } },
+            metadata: { name, namespace: this.kube.namespace, labels: strip(source.metadata!.labels), annotations: { "nsip.dev/rerun-of": source.metadata!.name! } },
             spec: { ...spec, template: { ...template, metadata: { ...template.metadata, labels: strip(template.metadata?.labels) } } },
         });
         return name;
@@ -244,20 +232,14 @@ class JobRunner {
 
     /** Waits for the Job to finish; its restore container's termination message on success, an OpsError otherwise. */
     async result(name: string, doing: string): Promise<string> {
-        const job = await poll(`Job ${name} (${doing}) to finish`, this.timeouts.jobMs, this.timeouts.pollMs, async () => {
-            const current = await this.kube.call(`read Job ${name}`, () => this.kube.batch.readNamespacedJob({ name, namespace: this.namespace }));
-            return finished(current) ? current : undefined;
-        });
-        const pods = (await this.kube.call(`list the pods of Job ${name}`, () => this.kube.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `batch.kubernetes.io/job-name=${name}` }))).items;
+        const outcome = await waitForJob(this.kube, name, this.timeouts.jobMs / 1000, undefined, this.timeouts.pollMs);
+        const pods = (await this.kube.call(`list the pods of Job ${name}`, () => this.kube.core.listNamespacedPod({ namespace: this.kube.namespace, labelSelector: `batch.kubernetes.io/job-name=${name}` }))).items;
         const statuses = pods.flatMap((pod) => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]);
-        if (finished(job) === "Complete") {
+        if (outcome.state === "complete") {
             return statuses.find((status) => status.name === RESTORE_CONTAINER)?.state?.terminated?.message ?? "";
         }
         const failed = statuses.map((status) => status.state?.terminated).find((terminated) => terminated !== undefined && terminated.exitCode !== 0);
-        if (failed === undefined) {
-            const condition = job.status?.conditions?.find((c) => c.type === "Failed" && c.status === "True");
-            throw new OpsError(ExitCode.Failed, `${doing} failed: Job ${name}: ${condition?.reason ?? "Failed"}: ${condition?.message ?? "no pod reported an exit code"}`);
-        }
+        if (failed === undefined) throw new OpsError(ExitCode.Failed, `${doing} failed: Job ${name}: ${outcome.reason || "no pod reported an exit code"}`);
         throw failureOf(failed.exitCode, scriptMessage(failed.message ?? failed.reason ?? ""), name, doing);
     }
 }
@@ -279,11 +261,6 @@ function failureOf(scriptExit: number, message: string, job: string, doing: stri
 export function scriptMessage(tail: string): string {
     const errors = tail.split("\n").filter((line) => line.includes("ERROR: "));
     return errors.length > 0 ? errors[errors.length - 1].slice(errors[errors.length - 1].indexOf("ERROR: ") + "ERROR: ".length).trim() : tail.trim().split("\n").slice(-3).join(" | ");
-}
-
-function finished(job: Job): "Complete" | "Failed" | undefined {
-    const condition = job.status?.conditions?.find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
-    return condition?.type as "Complete" | "Failed" | undefined;
 }
 
 async function latestMigrationJob(kube: Kube): Promise<Job> {
@@ -343,23 +320,4 @@ function parseJson<T>(message: string, job: string): T {
 
 function exitCodeOf(error: unknown): ExitCodeValue {
     return error instanceof OpsError ? error.exitCode : ExitCode.Failed;
-}
-
-export function formatBytes(bytes: number): string {
-    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-
-export function ageOf(then: Date, now: Date): string {
-    const minutes = Math.max(0, Math.round((now.getTime() - then.getTime()) / 60_000));
-    if (minutes < 60) return `${minutes} min`;
-    const hours = Math.floor(minutes / 60);
-    if (hours < 48) return `${hours} h ${minutes % 60} min`;
-    return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
