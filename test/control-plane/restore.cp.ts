@@ -210,6 +210,30 @@ describe("ops restore on a real control plane (dev render)", function () {
         assert.match(refused.stdout, /Checking backup 20261201T030000Z/);
     });
 
+    it("refuses while another restore Job is unfinished, naming it", async function () {
+        interface CronJob extends KubeObject {
+            spec: { jobTemplate: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> } };
+        }
+        const template = (await client().get<CronJob>("batch/v1", "CronJob", namespace, "postgres-restore"))!;
+        // Another operator's restore, prepared and not finished (suspended: it has no pod yet).
+        const other = "postgres-restore-restore-other";
+        await client().call("POST", `/apis/batch/v1/namespaces/${namespace}/jobs`, {
+            apiVersion: "batch/v1",
+            kind: "Job",
+            metadata: { name: other, labels: { ...template.spec.jobTemplate.metadata.labels, "nsip.dev/restore-mode": "restore" } },
+            spec: { ...template.spec.jobTemplate.spec, suspend: true },
+        });
+        try {
+            const error = await rejection(run({ from: BACKUP }));
+            assert.equal(error.exitCode, ExitCode.Failed);
+            assert.match(error.message, /another restore is in progress \(unfinished Job postgres-restore-restore-other\)/);
+            assert.deepEqual(played, [], "no Job of its own ran");
+            assert.equal(await apiReplicas(), 2);
+        } finally {
+            await client().call("DELETE", `/apis/batch/v1/namespaces/${namespace}/jobs/${other}?propagationPolicy=Background`);
+        }
+    });
+
     it("shows the plan and changes nothing when the operator answers no", async function () {
         const lines: string[] = [];
         const questions: string[] = [];

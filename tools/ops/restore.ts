@@ -1,8 +1,8 @@
 import type * as k8s from "@kubernetes/client-node";
 import { randomBytes } from "crypto";
 import * as readline from "readline";
-import { BACKUP_NAME_PATTERN, RESTORE_CONTAINER, RESTORE_NAME, RESTORE_SAFETY_CLAIM, RestoreMode } from "../../components/services/postgres/restore-names";
-import { createJob, jobFromCronJob, stamp, waitForJob } from "./backups";
+import { BACKUP_NAME_PATTERN, RESTORE_CONTAINER, RESTORE_NAME, RESTORE_PEER, RESTORE_SAFETY_CLAIM, RestoreMode } from "../../components/services/postgres/restore-names";
+import { createJob, jobFromCronJob, jobOutcome, stamp, waitForJob } from "./backups";
 import { ExitCode, ExitCodeValue, OpsError } from "./errors";
 import { formatAge, formatBytes } from "./format";
 import { Kube, messageOf } from "./kube";
@@ -115,6 +115,7 @@ export async function restore(kube: Kube, options: RestoreOptions): Promise<Rest
     // Everything the restore needs, checked before anything is created.
     const template = await kube.optional(`read CronJob ${RESTORE_NAME}`, () => kube.batch.readNamespacedCronJob({ name: RESTORE_NAME, namespace }));
     if (!template) throw new OpsError(ExitCode.NotFound, `no restore template (CronJob ${RESTORE_NAME}) in namespace ${namespace}: is nsip:backup.enabled true, and the stack deployed?`);
+    await refuseConcurrentRestore(kube);
     const migrations = await latestMigrationJob(kube);
     const apiScale = await kube.optional(`read the scale of Deployment ${apiName}`, () => kube.apps.readNamespacedDeploymentScale({ name: apiName, namespace }));
     if (!apiScale) throw new OpsError(ExitCode.NotFound, `no Deployment ${apiName} in namespace ${namespace} to stop during the restore`);
@@ -261,6 +262,18 @@ function failureOf(scriptExit: number, message: string, job: string, doing: stri
 export function scriptMessage(tail: string): string {
     const errors = tail.split("\n").filter((line) => line.includes("ERROR: "));
     return errors.length > 0 ? errors[errors.length - 1].slice(errors[errors.length - 1].indexOf("ERROR: ") + "ERROR: ".length).trim() : tail.trim().split("\n").slice(-3).join(" | ");
+}
+
+/** Two restores at once would stop and start the api under each other: an unfinished restore Job blocks a new one. */
+async function refuseConcurrentRestore(kube: Kube): Promise<void> {
+    const list = await kube.call("list the restore Jobs", () => kube.batch.listNamespacedJob({ namespace: kube.namespace, labelSelector: `app.kubernetes.io/name=${RESTORE_PEER}` }));
+    const running = list.items.filter((job) => job.metadata?.deletionTimestamp === undefined && jobOutcome(job) === undefined).map((job) => job.metadata?.name ?? "");
+    if (running.length > 0) {
+        throw new OpsError(
+            ExitCode.Failed,
+            `another restore is in progress (unfinished Job ${running.join(", ")}); wait for it, or delete it if it is stale: kubectl -n ${kube.namespace} delete job ${running.join(" ")}`,
+        );
+    }
 }
 
 async function latestMigrationJob(kube: Kube): Promise<Job> {
