@@ -11,6 +11,7 @@ import {
     waitForJob,
     waitForWorkloads,
 } from "./support";
+import { describeOps } from "./ops-suite";
 
 /**
  * Both offline renders applied to a real control plane (etcd, kube-apiserver with EKS's admission
@@ -104,6 +105,11 @@ for (const stack of ["dev", "prod"] as const) {
         it("is left unchanged by a second apply of the same render", async function () {
             assert.deepEqual(await objectsChangedBySecondApply(deployed.plane.client, deployed.rendered), []);
         });
+
+        if (stack === "dev") {
+            // The operator's command on this same deployment (mocha runs it after this suite's own tests).
+            describeOps(() => deployed);
+        }
 
         if (stack !== "prod") {
             return;

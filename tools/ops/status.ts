@@ -118,8 +118,10 @@ export async function status(context: OpsContext): Promise<number> {
     out.write(`stack ${label}, namespace ${namespace}, cluster ${kube.server}\n\n`);
     const rows = workloads.map(workloadRow);
     out.write(table(["WORKLOAD", "READY", "UP-TO-DATE", "ROLLOUT"], rows.map((row) => [row.workload, `${row.ready}/${row.desired}`, String(row.updated), row.rollout])));
-    if (hpas.items.length > 0) {
-        out.write("\n");
+    out.write("\n");
+    if (hpas.items.length === 0) {
+        out.write("HPAs: none\n");
+    } else {
         out.write(
             table(
                 ["HPA", "TARGET", "CURRENT", "MIN", "MAX"],
