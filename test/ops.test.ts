@@ -138,9 +138,17 @@ describe("ops status pieces", function () {
         const template: k8s.V1PodTemplateSpec = {
             spec: { containers: [{ name: "api", ports: [{ name: "http", containerPort: 3000 }], readinessProbe: { httpGet: { path: "/ready", port: "http" as unknown as k8s.IntOrString } } }] },
         };
-        assert.deepEqual(healthEndpoint(service, template), { port: 3000, path: "/ready" });
-        const execProbe: k8s.V1PodTemplateSpec = { spec: { containers: [{ name: "redis", readinessProbe: { exec: { command: ["true"] } } }] } };
-        assert.equal(healthEndpoint(service, execProbe), undefined);
+        assert.deepEqual(healthEndpoint(service, template, "api"), { port: 3000, path: "/ready" });
+        // postgres: its own exec probe; the exporter sidecar's HTTP probe is not postgres' health.
+        const withSidecar: k8s.V1PodTemplateSpec = {
+            spec: {
+                containers: [
+                    { name: "postgres", readinessProbe: { exec: { command: ["pg_isready"] } } },
+                    { name: "postgres-exporter", readinessProbe: { httpGet: { path: "/", port: 3000 as unknown as k8s.IntOrString } } },
+                ],
+            },
+        };
+        assert.equal(healthEndpoint(service, withSidecar, "postgres"), undefined);
     });
 
     it("sees whether NetworkPolicies admit the API server's proxy (a non-pod source) to a port", function () {

@@ -116,12 +116,13 @@ export function describeOps(deployed: () => StackOnControlPlane): void {
 
         it("health: readiness from the EndpointSlices, and which health endpoints the NetworkPolicies let the API server probe", async function () {
             const run = await ops(["health", ...stackArgs()]);
-            const rows = new Map(run.stdout.trim().split("\n").slice(1).map((line) => [line.split(/\s+/)[0] ?? "", line]));
+            const rows = new Map<string, string>(run.stdout.trim().split("\n").slice(1).map((line) => [line.split(/\s+/)[0] ?? "", line]));
             for (const [service, line] of rows) {
                 assert.match(line, /\s(\d+)\/\1 endpoints ready\s/, `${service}: ${line}`);
             }
             assert.match(rows.get("api") ?? "", /not probed: the NetworkPolicies admit no traffic from the API server to port 3000$/);
-            assert.match(rows.get("postgres") ?? "", /no HTTP health endpoint/);
+            assert.match(rows.get("postgres") ?? "", /no HTTP health endpoint/, run.stdout);
+            assert.match(rows.get("redis") ?? "", /no HTTP health endpoint/, run.stdout);
             // The edge admits anyone, so it is probed; kwok's pods have no network behind their IPs.
             assert.match(rows.get("nginx") ?? "", /^nginx\s+UNHEALTHY\s+.*GET \S+ on \d+/);
             assert.equal(run.code, ExitCode.Unhealthy, run.stdout);
