@@ -57,8 +57,9 @@ suite "api (mocha, real PostgreSQL + Redis; hostile input vs the analyzer under 
 suite "backup and restore scripts (real PostgreSQL, real S3 API)" npm run test:backup
 suite "analyzer (pytest, Debian's Python)" bash -c 'cd apps/analyzer && /usr/bin/python3 -m pytest -q'
 suite "frontend (vitest)" npm test --prefix apps/frontend
-# Builds the control plane's binaries from Go modules on first use (tens of minutes on 2 cores), then reuses them.
-suite "control plane (real etcd, kube-apiserver, controllers, scheduler; kwok nodes)" env -u NSIP_PROPERTY_RUNS -u NSIP_PROPERTY_SEED -u NSIP_PROPERTY_MINUTES bash -c 'bash tools/k8s/binaries.sh >/dev/null && npm run test:control-plane'
+# Builds the control plane's binaries from Go modules on first use (tens of minutes on 2 cores), then reuses them;
+# the Pulumi CLI too (ops' "stack without outputs" test runs it), shared with the engine suite below.
+suite "control plane (real etcd, kube-apiserver, controllers, scheduler; kwok nodes)" env -u NSIP_PROPERTY_RUNS -u NSIP_PROPERTY_SEED -u NSIP_PROPERTY_MINUTES bash -c 'bash tools/k8s/binaries.sh >/dev/null && bash tools/pulumi/binaries.sh >/dev/null && npm run test:control-plane'
 # Builds the Pulumi CLI and its kubernetes/random plugins from Go modules on first use, then reuses them.
 suite "engine (pulumi up, preview, refresh, destroy on the control plane)" bash -c 'bash tools/pulumi/binaries.sh >/dev/null && npm run test:engine'
 suite "end-to-end (nginx + api + analyzer + PostgreSQL + Redis + Chromium)" bash -c 'npm run build --prefix apps/api >/dev/null && npm run build --prefix apps/frontend >/dev/null && npm run test:e2e'

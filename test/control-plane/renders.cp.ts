@@ -11,6 +11,8 @@ import {
     waitForJob,
     waitForWorkloads,
 } from "./support";
+import { describeOps } from "./ops-suite";
+import { describeRestore } from "./restore-suite";
 
 /**
  * Both offline renders applied to a real control plane (etcd, kube-apiserver with EKS's admission
@@ -106,6 +108,13 @@ for (const stack of ["dev", "prod"] as const) {
         it("is left unchanged by a second apply of the same render", async function () {
             assert.deepEqual(await objectsChangedBySecondApply(deployed.plane.client, deployed.rendered), []);
         });
+
+        if (stack === "dev") {
+            // The operator's command on this same deployment (mocha runs it after this suite's own tests).
+            describeOps(() => deployed);
+            // Then `ops restore`, which scales the api and adds an HPA: last, on the same deployment.
+            describeRestore(() => deployed);
+        }
 
         if (stack !== "prod") {
             return;

@@ -259,9 +259,14 @@ export class Kube {
     async exec(options: ExecOptions): Promise<ExecResult> {
         const exec = new k8s.Exec(this.config);
         const what = `exec in pod ${options.pod} container ${options.container}`;
+        // The library ends the streams it is given when the socket closes; the caller's stay open.
+        const stdout = new PassThrough();
+        const stderr = new PassThrough();
+        stdout.pipe(options.stdout, { end: false });
+        stderr.pipe(options.stderr, { end: false });
         return new Promise<ExecResult>((resolve, reject) => {
             let status: k8s.V1Status | undefined;
-            exec.exec(this.namespace, options.pod, options.container, options.command, options.stdout, options.stderr, options.stdin ?? null, options.tty ?? false, (received) => {
+            exec.exec(this.namespace, options.pod, options.container, options.command, stdout, stderr, options.stdin ?? null, options.tty ?? false, (received) => {
                 status = received;
             })
                 .then((socket) => {

@@ -118,8 +118,10 @@ export async function status(context: OpsContext): Promise<number> {
     out.write(`stack ${label}, namespace ${namespace}, cluster ${kube.server}\n\n`);
     const rows = workloads.map(workloadRow);
     out.write(table(["WORKLOAD", "READY", "UP-TO-DATE", "ROLLOUT"], rows.map((row) => [row.workload, `${row.ready}/${row.desired}`, String(row.updated), row.rollout])));
-    if (hpas.items.length > 0) {
-        out.write("\n");
+    out.write("\n");
+    if (hpas.items.length === 0) {
+        out.write("HPAs: none\n");
+    } else {
         out.write(
             table(
                 ["HPA", "TARGET", "CURRENT", "MIN", "MAX"],
@@ -171,8 +173,11 @@ export interface HealthEndpoint {
     path: string;
 }
 
-export function healthEndpoint(service: k8s.V1Service, template: k8s.V1PodTemplateSpec | undefined): HealthEndpoint | undefined {
-    for (const container of template?.spec?.containers ?? []) {
+/** Only the service's own container counts (named like the workload, else the first): a sidecar's endpoint (an exporter's) is not the service's health. */
+export function healthEndpoint(service: k8s.V1Service, template: k8s.V1PodTemplateSpec | undefined, workloadName: string): HealthEndpoint | undefined {
+    const containers = template?.spec?.containers ?? [];
+    const main = containers.find((container) => container.name === workloadName) ?? containers[0];
+    for (const container of main === undefined ? [] : [main]) {
         const probe = container.readinessProbe?.httpGet;
         if (probe === undefined) {
             continue;
@@ -237,7 +242,7 @@ export async function health(context: OpsContext): Promise<number> {
         const readiness = `${ready}/${endpoints.length} endpoints ready`;
         let probe: string;
         let healthy = ready > 0;
-        const endpoint = healthEndpoint(service, workload?.object.spec?.template);
+        const endpoint = healthEndpoint(service, workload?.object.spec?.template, workload?.name ?? name);
         if (endpoint === undefined) {
             probe = "no HTTP health endpoint (readiness is the kubelet's own probe)";
         } else if (!proxyAdmitted(policies.items, workload?.object.spec?.template.metadata?.labels, endpoint.port)) {
