@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { PassThrough } from "stream";
 import { describePlan, scriptMessage, terminalConfirm } from "../tools/ops/restore";
 
-/** The parts of `ops restore` that need no cluster; the flow itself runs against the real control plane (test/control-plane/restore.cp.ts). */
+/** The parts of `ops restore` that need no cluster; the flow itself runs against the real control plane (test/control-plane/restore-suite.ts). */
 describe("ops restore, without a cluster", () => {
     it("shows the backup's time and age, the database's size and every table's rows now and in the backup", () => {
         const lines = describePlan(
