@@ -138,7 +138,10 @@ describe("ops status pieces", function () {
         const template: k8s.V1PodTemplateSpec = {
             spec: { containers: [{ name: "api", ports: [{ name: "http", containerPort: 3000 }], readinessProbe: { httpGet: { path: "/ready", port: "http" as unknown as k8s.IntOrString } } }] },
         };
-        assert.deepEqual(healthEndpoint(service, template, "api"), { port: 3000, path: "/ready" });
+        assert.deepEqual(healthEndpoint(service, template, "api"), { port: 3000, containerPort: 3000, path: "/ready" });
+        const edge: k8s.V1Service = { spec: { ports: [{ name: "http", port: 80, targetPort: 8080 as unknown as k8s.IntOrString }] } };
+        const nginx: k8s.V1PodTemplateSpec = { spec: { containers: [{ name: "nginx", readinessProbe: { httpGet: { path: "/healthz", port: 8080 as unknown as k8s.IntOrString } } }] } };
+        assert.deepEqual(healthEndpoint(edge, nginx, "nginx"), { port: 80, containerPort: 8080, path: "/healthz" });
         // postgres: its own exec probe; the exporter sidecar's HTTP probe is not postgres' health.
         const withSidecar: k8s.V1PodTemplateSpec = {
             spec: {

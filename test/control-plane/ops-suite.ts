@@ -123,8 +123,9 @@ export function describeOps(deployed: () => StackOnControlPlane): void {
             assert.match(rows.get("api") ?? "", /not probed: the NetworkPolicies admit no traffic from the API server to port 3000$/);
             assert.match(rows.get("postgres") ?? "", /no HTTP health endpoint/, run.stdout);
             assert.match(rows.get("redis") ?? "", /no HTTP health endpoint/, run.stdout);
-            // The edge admits anyone, so it is probed; kwok's pods have no network behind their IPs.
-            assert.match(rows.get("nginx") ?? "", /^nginx\s+UNHEALTHY\s+.*GET \S+ on \d+/);
+            assert.match(rows.get("nginx") ?? "", /no HTTP health endpoint/, "its in-cluster Service serves metrics only");
+            // The edge admits anyone on its traffic port, so its public Service is probed; the API server will not proxy to kwok's made-up pod IPs.
+            assert.match(rows.get("nginx-public") ?? "", /^nginx-public\s+UNHEALTHY\s+1\/1 endpoints ready\s+GET \S+ on 80(: HTTP [45]\d\d | failed: )/, run.stdout);
             assert.equal(run.code, ExitCode.Unhealthy, run.stdout);
         });
 

@@ -127,6 +127,9 @@ async function exec(context: OpsContext): Promise<number> {
     const container = mainContainer(workload, context.args.container);
     const pod = await kube.runningPod(workload);
     const command = context.args.rest.length > 0 ? context.args.rest : defaultExecCommand(service);
+    // A shell or psql on a terminal needs its keys as typed (Ctrl-C to the remote side, not to ops).
+    const terminal = context.io.interactive && "setRawMode" in context.io.stdin ? (context.io.stdin as NodeJS.ReadStream) : undefined;
+    terminal?.setRawMode(true);
     const result = await kube.exec({
         pod: pod.metadata?.name ?? "",
         container,
@@ -135,7 +138,7 @@ async function exec(context: OpsContext): Promise<number> {
         stdout: context.io.stdout,
         stderr: context.io.stderr,
         tty: context.io.interactive,
-    });
+    }).finally(() => terminal?.setRawMode(false));
     if (result.exitCode !== 0 && result.message !== undefined) {
         context.io.stderr.write(`ops exec: ${result.message}\n`);
     }

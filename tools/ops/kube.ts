@@ -211,8 +211,10 @@ export class Kube {
                 response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
                 response.on("error", reject);
             });
-            request.on("timeout", () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-            request.on("error", (error) => reject(this.translate(`GET ${new URL(url).pathname}`, error)));
+            const timedOut = new OpsError(ExitCode.Failed, `no answer within ${timeoutMs} ms`);
+            // A slow answer is the proxied service's, not an unreachable API server.
+            request.on("timeout", () => request.destroy(timedOut));
+            request.on("error", (error) => reject(error === timedOut ? timedOut : this.translate(`GET ${new URL(url).pathname}`, error)));
             request.end();
         });
     }

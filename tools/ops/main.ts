@@ -34,6 +34,8 @@ if (require.main === module) {
     runOps(process.argv.slice(2), io).then(
         (code) => {
             process.exitCode = code;
+            // exec may have read stdin; an open stdin would keep the process alive after the command.
+            process.stdin.destroy();
         },
         (error: unknown) => {
             process.stderr.write(`ops: ${messageOf(error)}\n`);

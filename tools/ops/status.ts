@@ -169,7 +169,9 @@ export async function status(context: OpsContext): Promise<number> {
 
 /** The HTTP endpoint a Service's pods are probed on: the readiness probe's httpGet, mapped to the Service port. */
 export interface HealthEndpoint {
+    /** The Service port the proxy is asked for, and the pod's port behind it (what NetworkPolicies name). */
     port: number;
+    containerPort: number;
     path: string;
 }
 
@@ -188,7 +190,7 @@ export function healthEndpoint(service: k8s.V1Service, template: k8s.V1PodTempla
             (port) => port.targetPort === containerPort || port.targetPort === probe.port || (port.targetPort === undefined && port.port === containerPort),
         );
         if (servicePort !== undefined) {
-            return { port: servicePort.port, path: probe.path ?? "/" };
+            return { port: servicePort.port, containerPort, path: probe.path ?? "/" };
         }
     }
     return undefined;
@@ -245,8 +247,8 @@ export async function health(context: OpsContext): Promise<number> {
         const endpoint = healthEndpoint(service, workload?.object.spec?.template, workload?.name ?? name);
         if (endpoint === undefined) {
             probe = "no HTTP health endpoint (readiness is the kubelet's own probe)";
-        } else if (!proxyAdmitted(policies.items, workload?.object.spec?.template.metadata?.labels, endpoint.port)) {
-            probe = `not probed: the NetworkPolicies admit no traffic from the API server to port ${endpoint.port}`;
+        } else if (!proxyAdmitted(policies.items, workload?.object.spec?.template.metadata?.labels, endpoint.containerPort)) {
+            probe = `not probed: the NetworkPolicies admit no traffic from the API server to port ${endpoint.containerPort}`;
         } else if (ready === 0) {
             probe = "not probed: no ready endpoint";
         } else {
