@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { ClusterArgs, createCluster, findRetainedData, RetainedData } from "./components/cluster";
+import { ClusterArgs, createCluster, EKS_ADDON_CONFIG_KEYS, EKS_ADDONS, EksAddonName, findRetainedData, RetainedData } from "./components/cluster";
 import { eksServiceCidr, kubernetesServiceIp } from "./components/cluster/cidr";
 import { engineOnThisMachine, localClusterPorts, takenPorts } from "./components/cluster/local-ports";
 import { AppImages, AppName, appNames, resolveBuildContext } from "./components/images";
@@ -170,6 +170,7 @@ function clusterArgs(config: NsipConfig, retained: RetainedData | undefined): Cl
                 logRetentionDays: c.logRetentionDays,
                 extraLogTypes: c.extraLogTypes,
                 nodeGroup: c.nodeGroup,
+                addonVersions: Object.fromEntries(EKS_ADDONS.map((addon) => [addon, c.addonVersions[EKS_ADDON_CONFIG_KEYS[addon]]])) as Record<EksAddonName, string>,
                 registry: {
                     imageNames: [...appNames],
                     repositoryPrefix: REPOSITORY_PREFIX,

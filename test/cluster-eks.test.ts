@@ -45,7 +45,14 @@ function prodArgs(overrides: Partial<EksClusterArgs> = {}): EksClusterArgs {
         logRetentionDays: 90,
         extraLogTypes: ["controllerManager"],
         nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, maxSize: 6, desiredSize: 3, diskSizeGiB: 60, amiType: "AL2023_x86_64_STANDARD" },
-        addonVersions: { "vpc-cni": "v1.20.4-eksbuild.2" },
+        addonVersions: {
+            "vpc-cni": "v1.20.4-eksbuild.2",
+            "kube-proxy": "v1.35.3-eksbuild.2",
+            "eks-pod-identity-agent": "default",
+            coredns: "v1.13.2-eksbuild.4",
+            "aws-ebs-csi-driver": "default",
+            "amazon-cloudwatch-observability": "default",
+        },
         registry: { imageNames: ["api", "analyzer", "frontend"], repositoryPrefix: "nsip", encryption: "KMS", untaggedExpiryDays: 14, keepTaggedImages: 30 },
         protectData: true,
         ...overrides,
@@ -253,7 +260,22 @@ describe("cluster: EKS (prod args)", () => {
             assert.strictEqual(a.inputs.clusterName, "nsip-prod");
         }
         assert.strictEqual(addon(recorder, "vpc-cni").inputs.addonVersion, "v1.20.4-eksbuild.2");
-        assert.strictEqual(addon(recorder, "coredns").inputs.addonVersion, undefined);
+        assert.strictEqual(addon(recorder, "kube-proxy").inputs.addonVersion, "v1.35.3-eksbuild.2");
+        assert.strictEqual(addon(recorder, "coredns").inputs.addonVersion, "v1.13.2-eksbuild.4");
+    });
+
+    it('gives every add-on an explicit version: "default" is EKS\'s default for the cluster\'s minor, looked up at preview', () => {
+        const lookups = recorder.invokes.filter((call) => call.token === "aws:eks/getAddonVersion:getAddonVersion");
+        assert.deepStrictEqual(
+            lookups.map((call) => call.inputs).sort((a, b) => a.addonName.localeCompare(b.addonName)),
+            ["amazon-cloudwatch-observability", "aws-ebs-csi-driver", "eks-pod-identity-agent"].map((addonName) => ({ addonName, kubernetesVersion: "1.35", mostRecent: false })),
+            "only the add-ons left to EKS's default are looked up, for the configured minor, never the most recent build",
+        );
+        for (const call of lookups) {
+            assert.match(call.result.version, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
+            assert.strictEqual(addon(recorder, call.inputs.addonName).inputs.addonVersion, call.result.version, `${call.inputs.addonName} records the resolved version`);
+        }
+        for (const a of recorder.ofType(T.addon)) assert.match(a.inputs.addonVersion, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `${a.inputs.addonName} has a version in the state`);
     });
 
     it("turns on VPC CNI network policy enforcement", () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { renderToTemp } from "./support/render-helper";
 import { autoName } from "../tools/render/mocks";
+import { EKS_ADDONS } from "../components/cluster/addons";
 import { dependencyClosure, resourcesOfType } from "./support/rendered";
 
 const IMAGE = "docker:index/image:Image";
@@ -147,6 +148,17 @@ describe("the program graph", function () {
             // Namespace, Secrets and RBAC go in while the nodes still join.
             const [namespace] = resourcesOfType(r, "kubernetes:core/v1:Namespace");
             assert.ok(!upstream(namespace.urn).has(nodeGroup.urn));
+        });
+
+        it("every managed add-on has an explicit version in the graph: the profile's 1.35 pins, EKS's default for the rest", async () => {
+            const r = await renderToTemp("prod");
+            const versions = Object.fromEntries(resourcesOfType(r, "aws:eks/addon:Addon").map((a) => [a.inputs.addonName as string, a.inputs.addonVersion]));
+            assert.deepEqual(Object.keys(versions).sort(), [...EKS_ADDONS].sort());
+            for (const [name, version] of Object.entries(versions)) assert.match(String(version), /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `${name} has no version`);
+            assert.equal(versions["kube-proxy"], "v1.35.3-eksbuild.2");
+            assert.equal(versions["coredns"], "v1.13.2-eksbuild.4");
+            // The render's getAddonVersion mock answers v1.0.0-eksbuild.1 for "default": the looked-up value, not a pin.
+            for (const name of ["vpc-cni", "eks-pod-identity-agent", "aws-ebs-csi-driver", "amazon-cloudwatch-observability"]) assert.equal(versions[name], "v1.0.0-eksbuild.1", name);
         });
 
         it("node autoscaling: the Cluster Autoscaler finds the node group by its tags and may scale only this cluster's groups", async () => {
