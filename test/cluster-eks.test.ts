@@ -4,9 +4,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { clusterDefaults } from "../stacks/profiles";
 import { EKS_ADDONS, EksCluster, EksClusterArgs, GP3_STORAGE_CLASS } from "../components/cluster/eks";
+import { EKS_UNSUPPORTED_ZONE_IDS, eksZoneIds } from "../components/cluster/vpc";
 import { eksServiceCidr, kubernetesServiceIp, parseCidr } from "../components/cluster/cidr";
 import { findRetainedData } from "../components/cluster/retained";
-import { isSecretOutput, MOCK_ACCOUNT, MOCK_AZS, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
+import { isSecretOutput, MOCK_ACCOUNT, MOCK_ZONE_IDS, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
 
 const T = {
     cluster: "aws:eks/cluster:Cluster",
@@ -198,7 +199,8 @@ describe("cluster: EKS (prod args)", () => {
         assert.strictEqual(pub.length, 3);
         assert.strictEqual(priv.length + pub.length, subnets.length, "every subnet carries one ELB role tag");
         for (const group of [priv, pub]) {
-            assert.deepStrictEqual(group.map((s) => s.inputs.availabilityZone).sort(), MOCK_AZS, "one subnet per AZ");
+            assert.deepStrictEqual(group.map((s) => s.inputs.availabilityZoneId).sort(), MOCK_ZONE_IDS, "one subnet per AZ, placed by zone ID");
+            group.forEach((s) => assert.strictEqual(s.inputs.availabilityZone, undefined, "never by name: names map to zones per account"));
             group.forEach((s) => assert.strictEqual(s.inputs.tags["kubernetes.io/cluster/nsip-prod"], "shared"));
         }
         // All inside the VPC CIDR, none overlapping.
@@ -433,7 +435,7 @@ describe("cluster: EKS (cheaper, unprotected args)", () => {
             prodArgs({
                 clusterName: "nsip-staging",
                 region: undefined,
-                network: { cidrBlock: "10.30.0.0/16", availabilityZoneCount: 2, availabilityZoneNames: ["us-east-1a", "us-east-1f"], natGateways: "single" },
+                network: { cidrBlock: "10.30.0.0/16", availabilityZoneCount: 2, availabilityZoneIds: ["use1-az1", "use1-az6"], natGateways: "single" },
                 extraLogTypes: undefined,
                 adminPrincipalArns: [ADMINS[0]],
                 registry: {
@@ -463,9 +465,9 @@ describe("cluster: EKS (cheaper, unprotected args)", () => {
         privateTables.forEach((t) => assert.strictEqual(t.inputs.routes[0].natGatewayId, nats[0].id));
     });
 
-    it("places the two AZs' subnets in the AZs given, without looking them up", () => {
-        const azs = recorder.ofType(T.subnet).map((s) => s.inputs.availabilityZone);
-        assert.deepStrictEqual([...new Set(azs)].sort(), ["us-east-1a", "us-east-1f"]);
+    it("places the two AZs' subnets in the zone IDs given, without looking them up", () => {
+        const azs = recorder.ofType(T.subnet).map((s) => s.inputs.availabilityZoneId);
+        assert.deepStrictEqual([...new Set(azs)].sort(), ["use1-az1", "use1-az6"]);
         assert.strictEqual(recorder.invokes.filter((i) => i.token === "aws:index/getAvailabilityZones:getAvailabilityZones").length, 0);
     });
 
@@ -501,6 +503,61 @@ describe("cluster: EKS argument guards", () => {
         const recorder = await ResourceRecorder.start();
         assert.throws(() => new EksCluster("x", prodArgs({ network: { cidrBlock: "10.0.0.0/16", availabilityZoneCount: 1, natGateways: "single" } })), /from 2 to 4/);
         await recorder.settle();
+    });
+});
+
+describe("cluster: EKS availability zones, by zone ID from those EKS supports", () => {
+    after(stopMocks);
+    // us-east-1 as an account might see it: names map to zones per account, so use1-az3 may be called anything.
+    const US_EAST_1 = {
+        names: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"],
+        zoneIds: ["use1-az6", "use1-az3", "use1-az1", "use1-az4", "use1-az2", "use1-az5"],
+    };
+    const zonesMock = (zones: { names: string[]; zoneIds: string[] }) => ({
+        "aws:index/getAvailabilityZones:getAvailabilityZones": (inputs: Record<string, any>) => ({ id: "us-east-1", state: inputs.state, ...zones, groupNames: ["us-east-1"] }),
+    });
+    const buildIn = async (zones: { names: string[]; zoneIds: string[] }, availabilityZoneCount: number) => {
+        const recorder = await ResourceRecorder.start({ invokeOverrides: zonesMock(zones) });
+        new EksCluster("prod", prodArgs({ region: "us-east-1", network: { cidrBlock: "10.20.0.0/16", availabilityZoneCount, natGateways: "perAz" } }));
+        await recorder.settle();
+        return recorder;
+    };
+
+    it("skips use1-az3 (EKS refuses cluster subnets there) and takes the lowest zone IDs, the same in every account", async () => {
+        const recorder = await buildIn(US_EAST_1, 4);
+        const lookup = recorder.invokes.find((call) => call.token === "aws:index/getAvailabilityZones:getAvailabilityZones");
+        assert.strictEqual(lookup?.inputs.state, "available");
+        assert.deepStrictEqual(lookup?.inputs.filters, [{ name: "opt-in-status", values: ["opt-in-not-required"] }]);
+        const byIndex = (kind: "private" | "public") =>
+            [0, 1, 2, 3].map((i) => recorder.one(T.subnet, `prod-vpc-${kind}-${i}`).inputs.availabilityZoneId);
+        assert.deepStrictEqual(byIndex("private"), ["use1-az1", "use1-az2", "use1-az4", "use1-az5"]);
+        assert.deepStrictEqual(byIndex("public"), byIndex("private"), "each AZ's public subnet sits beside its private one");
+        assert.ok(!recorder.ofType(T.subnet).some((s) => s.inputs.availabilityZoneId === "use1-az3"));
+        // The control plane and the nodes get exactly those private subnets.
+        const privateIds = [0, 1, 2, 3].map((i) => recorder.one(T.subnet, `prod-vpc-private-${i}`).id).sort();
+        assert.deepStrictEqual([...recorder.one(T.cluster).inputs.vpcConfig.subnetIds].sort(), privateIds);
+    });
+
+    it("fails naming the excluded zone when too few supported zones remain", () => {
+        assert.throws(
+            () => eksZoneIds(["usw1-az2", "usw1-az1"], 2),
+            /^Error: the region has 1 available standard AZs that EKS supports \(usw1-az1; usw1-az2 excluded: EKS refuses cluster subnets there\), fewer than availabilityZoneCount 2$/,
+        );
+    });
+
+    it("refuses an explicit zone ID EKS does not support, before anything is registered", () => {
+        assert.throws(
+            () => new EksCluster("x", prodArgs({ network: { cidrBlock: "10.20.0.0/16", availabilityZoneCount: 2, availabilityZoneIds: ["cac1-az1", "cac1-az3"], natGateways: "single" } })),
+            /availabilityZoneIds lists cac1-az3, where EKS refuses cluster subnets/,
+        );
+    });
+
+    it("eksZoneIds: every listed unsupported zone is dropped, the rest sorted by zone ID (numerically)", () => {
+        for (const refused of EKS_UNSUPPORTED_ZONE_IDS) {
+            const region = refused.replace(/-az\d+$/, "");
+            const ids = [`${region}-az10`, refused, `${region}-az5`, `${region}-az1`];
+            assert.deepStrictEqual(eksZoneIds(ids, 3), [`${region}-az1`, `${region}-az5`, `${region}-az10`]);
+        }
     });
 });
 
