@@ -40,7 +40,8 @@ export = async function nsip(): Promise<StackOutputs> {
         config.cluster.provider === "eks" && config.hardening.protectData
             ? await findRetainedData({ clusterName: config.cluster.name, repositoryNames: appNames.map((app) => `${REPOSITORY_PREFIX}/${app}`) }, providers.aws)
             : undefined;
-    const cluster = createCluster("nsip", clusterArgs(config, retained), { providers });
+    const deployedTags = Object.fromEntries(buildContexts.map((ctx) => [ctx.name, ctx.contentTag]));
+    const cluster = createCluster("nsip", clusterArgs(config, retained, deployedTags), { providers });
     // The offline render has no Docker engine to ask: it shows the EKS default platform.
     const buildPlatform = await imagePlatform(config.images.platform, config.cluster.provider, isOfflineRender() ? async () => "linux/amd64" : undefined);
 
@@ -154,7 +155,7 @@ function cloudProviders(config: NsipConfig): Record<string, pulumi.ProviderResou
 /** ECR repositories are `<prefix>/<app>`. */
 const REPOSITORY_PREFIX = "nsip";
 
-function clusterArgs(config: NsipConfig, retained: RetainedData | undefined): ClusterArgs {
+function clusterArgs(config: NsipConfig, retained: RetainedData | undefined, deployedTags: Record<string, string>): ClusterArgs {
     const c = config.cluster;
     switch (c.provider) {
         case "eks":
@@ -178,6 +179,7 @@ function clusterArgs(config: NsipConfig, retained: RetainedData | undefined): Cl
                     untaggedExpiryDays: 7,
                     keepTaggedImages: 30,
                     mutableTagPatterns: ["buildcache"],
+                    deployedTags,
                 },
                 protectData: config.hardening.protectData,
                 adopt: retained,

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { clusterDefaults } from "../stacks/profiles";
 import { EKS_ADDONS, EksCluster, EksClusterArgs, GP3_STORAGE_CLASS } from "../components/cluster/eks";
+import { ecrLifecyclePolicy } from "../components/cluster/ecr";
 import { EKS_UNSUPPORTED_ZONE_IDS, eksZoneIds } from "../components/cluster/vpc";
 import { eksServiceCidr, kubernetesServiceIp, parseCidr } from "../components/cluster/cidr";
 import { findRetainedData } from "../components/cluster/retained";
@@ -54,7 +55,14 @@ function prodArgs(overrides: Partial<EksClusterArgs> = {}): EksClusterArgs {
             "aws-ebs-csi-driver": "default",
             "amazon-cloudwatch-observability": "default",
         },
-        registry: { imageNames: ["api", "analyzer", "frontend"], repositoryPrefix: "nsip", encryption: "KMS", untaggedExpiryDays: 14, keepTaggedImages: 30 },
+        registry: {
+            imageNames: ["api", "analyzer", "frontend"],
+            repositoryPrefix: "nsip",
+            encryption: "KMS",
+            untaggedExpiryDays: 14,
+            keepTaggedImages: 30,
+            deployedTags: { api: "0a1b2c3d4e5f6071", analyzer: "8293a4b5c6d7e8f9", frontend: "fedcba9876543210" },
+        },
         protectData: true,
         ...overrides,
     };
@@ -383,13 +391,34 @@ describe("cluster: EKS (prod args)", () => {
             const lifecycle = recorder.ofType(T.ecrLifecycle).filter((l) => l.inputs.repository === repo.inputs.name);
             assert.strictEqual(lifecycle.length, 1);
             const rules = JSON.parse(lifecycle[0].inputs.policy).rules;
+            const deployed = prodArgs().registry.deployedTags![repo.inputs.name.replace("nsip/", "")];
+            assert.deepStrictEqual(rules.map((r: any) => r.rulePriority), [1, 2, 3]);
             assert.deepStrictEqual(rules.map((r: any) => r.selection), [
+                { tagStatus: "tagged", tagPatternList: [deployed], countType: "imageCountMoreThan", countNumber: 1 },
                 { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 14 },
                 { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: 30 },
             ]);
+            rules.forEach((r: any) => assert.deepStrictEqual(r.action, { type: "expire" }));
         }
         assert.strictEqual(await valueOf(component.registry.repositoryUrl("api")), `${MOCK_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/nsip/api`);
         assert.throws(() => component.registry.repositoryUrl("worker"), /no ECR repository for image "worker"/);
+    });
+
+    it("ECR lifecycle: the deployed tag is claimed first and never expired; without one, the two plain rules; no wildcard may be claimed", () => {
+        // ECR applies rules by priority, expires an image by at most one rule, and a rule of lower priority cannot expire
+        // an image whose tags a higher rule matched. Under immutable tags the claimed tag is one image, never above 1.
+        const [claim, untagged, tagged] = JSON.parse(ecrLifecyclePolicy(7, 30, "0a1b2c3d4e5f6071")).rules;
+        assert.deepStrictEqual(claim, {
+            rulePriority: 1,
+            description: "Never expire 0a1b2c3d4e5f6071, the image this stack deploys",
+            selection: { tagStatus: "tagged", tagPatternList: ["0a1b2c3d4e5f6071"], countType: "imageCountMoreThan", countNumber: 1 },
+            action: { type: "expire" },
+        });
+        assert.strictEqual(untagged.selection.tagStatus, "untagged");
+        assert.strictEqual(tagged.selection.countNumber, 30);
+        assert.ok(!JSON.stringify(JSON.parse(ecrLifecyclePolicy(7, 30, "0a1b2c3d4e5f6071")).rules).includes('"any"'), "no rule selects every image");
+        assert.deepStrictEqual(JSON.parse(ecrLifecyclePolicy(7, 30)).rules.map((r: any) => [r.rulePriority, r.selection.tagStatus]), [[1, "untagged"], [2, "tagged"]]);
+        assert.throws(() => ecrLifecyclePolicy(7, 30, "release*"), /not a literal image tag/);
     });
 
     it("gets push credentials from an ECR authorization token for the repositories' registry, as a secret", async () => {

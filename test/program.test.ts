@@ -239,6 +239,25 @@ describe("the program graph", function () {
             assert.equal(resourcesOfType(r, "aws:ecr/lifecyclePolicy:LifecyclePolicy").length, 3);
         });
 
+        it("ECR lifecycle never expires what the stack deploys: each repository's first rule claims the tag its image is pushed as", async () => {
+            const r = await renderToTemp("prod");
+            const repositories = new Map(resourcesOfType(r, "aws:ecr/repository:Repository").map((repo) => [repo.urn, repo.inputs.name as string]));
+            const policies = resourcesOfType(r, "aws:ecr/lifecyclePolicy:LifecyclePolicy");
+            const images = resourcesOfType(r, IMAGE);
+            assert.equal(images.length, 3);
+            for (const image of images) {
+                // <registry>/nsip/<app>:<content tag>; the pods run that push by digest.
+                const [, repositoryName, tag] = /\/(nsip\/[a-z]+):([0-9a-f]{16})$/.exec(String(image.inputs.imageName)) ?? [];
+                assert.ok(repositoryName && tag, `image name ${image.inputs.imageName}`);
+                const policy = policies.find((p) => p.inputs.repository === repositoryName || repositories.get(String(p.inputs.repository)) === repositoryName);
+                assert.ok(policy, `a lifecycle policy for ${repositoryName}`);
+                const rules = JSON.parse(String(policy.inputs.policy)).rules;
+                assert.deepEqual(rules[0].selection, { tagStatus: "tagged", tagPatternList: [tag], countType: "imageCountMoreThan", countNumber: 1 });
+                assert.equal(rules[0].rulePriority, 1);
+                assert.ok(rules.slice(1).every((rule: { selection: { tagStatus: string } }) => rule.selection.tagStatus !== "any"), "no rule of lower priority selects every image");
+            }
+        });
+
         it("registry build cache: each image pulls and refreshes its :buildcache tag", async () => {
             const r = await renderToTemp("prod");
             for (const image of resourcesOfType(r, IMAGE)) {
