@@ -9,11 +9,13 @@ import { AppImages, AppName, appNames, resolveBuildContext } from "./components/
 import { imagePlatform } from "./components/images/engine-platform";
 import type { ImageRegistry } from "./components/cluster/types";
 import { Platform } from "./components/platform";
-import { Services } from "./components/services";
+import { Services, ServicesArgs } from "./components/services";
 import { CLUSTER_AUTOSCALER_NAME } from "./components/services/cluster-autoscaler";
 import { ClusterAutoscalerIdentity } from "./components/cluster/autoscaler-identity";
 import { BACKUP_NAME } from "./components/services/postgres/backup";
 import { PostgresBackupStorage } from "./components/services/postgres/backup-storage";
+import { RESTORE_NAME } from "./components/services/postgres/restore";
+import { BackupTarget, backupTarget } from "./stacks/backup-config";
 import { loadStackConfig, NsipConfigError } from "./stacks/load";
 import { isOfflineRender, isRealUpdate } from "./stacks/run-mode";
 import type { StackOutputs } from "./stacks/outputs";
@@ -65,15 +67,16 @@ export = async function nsip(): Promise<StackOutputs> {
         { provider: cluster.provider },
     );
 
-    // stacks/load.ts allows backups on EKS only.
+    const backupTo = backupTarget(config.backup, config.cluster.provider);
     const backupStorage =
-        config.backup.enabled && config.cluster.provider === "eks"
+        config.backup.enabled && backupTo.kind === "s3" && config.cluster.provider === "eks"
             ? new PostgresBackupStorage(
                   "nsip-backups",
                   {
                       clusterName: cluster.clusterName,
                       namespace: config.namespace,
                       serviceAccount: BACKUP_NAME,
+                      restoreServiceAccount: RESTORE_NAME,
                       retentionDays: config.backup.retentionDays,
                       protectData: config.hardening.protectData,
                   },
@@ -101,10 +104,7 @@ export = async function nsip(): Promise<StackOutputs> {
             hardening: config.hardening,
             // On EKS the `kubernetes` Service's ClusterIP: the VPC CNI matches egress before kube-proxy translates it.
             kubeApiCidrs: config.cluster.provider === "eks" ? [`${kubernetesServiceIp(eksServiceCidr(config.cluster.vpcCidr))}/32`] : ["0.0.0.0/0"],
-            backup:
-                backupStorage && config.cluster.provider === "eks"
-                    ? { bucketName: backupStorage.bucketName, region: config.cluster.region, dependsOn: [backupStorage] }
-                    : undefined,
+            backup: config.backup.enabled ? backupArgs(config, backupTo, backupStorage, config.storage.storageClassName ?? cluster.storageClassName) : undefined,
             dependsOn: [platform],
             clusterReadiness: cluster.readiness,
             clusterAutoscaler:
@@ -138,6 +138,31 @@ export = async function nsip(): Promise<StackOutputs> {
             : {}),
     };
 };
+
+/** The backup CronJob's destination: the EKS bucket, an S3-compatible endpoint, or a PVC. */
+function backupArgs(
+    config: NsipConfig,
+    target: BackupTarget,
+    storage: PostgresBackupStorage | undefined,
+    storageClassName: pulumi.Input<string> | undefined,
+): ServicesArgs["backup"] {
+    switch (target.kind) {
+        case "s3":
+            if (!storage || config.cluster.provider !== "eks") throw new Error("unreachable: stacks/load.ts allows the s3 backup target on EKS only");
+            return { destination: { kind: "s3", bucketName: storage.bucketName, region: config.cluster.region }, dependsOn: [storage] };
+        case "s3Compatible":
+            return {
+                destination: {
+                    ...target,
+                    writer: { accessKeyId: target.writer.accessKeyId, secretAccessKey: pulumi.secret(target.writer.secretAccessKey) },
+                    reader: { accessKeyId: target.reader.accessKeyId, secretAccessKey: pulumi.secret(target.reader.secretAccessKey) },
+                },
+                dependsOn: [],
+            };
+        case "pvc":
+            return { destination: { kind: "pvc", size: target.size, storageClassName: target.storageClassName ?? storageClassName }, dependsOn: [] };
+    }
+}
 
 /** Explicit providers for what the cluster component talks to: AWS in the configured region, or the local Docker engine. */
 function cloudProviders(config: NsipConfig): Record<string, pulumi.ProviderResource> {

@@ -34,9 +34,9 @@ export const workloadTypes: readonly string[] = [types.Deployment, types.Statefu
 /** Resources that hold data and must be `protect`ed in prod. */
 export const dataTypes: readonly string[] = [types.PersistentVolumeClaim, types.KmsKey, types.EcrRepository, types.LogGroup, types.S3Bucket];
 
-/** The only workloads and ServiceAccounts that may mount an API token: service discovery, node autoscaling. */
-export const TOKEN_EXEMPT_NAMES: readonly string[] = ["prometheus", "cluster-autoscaler"];
-const TOKEN_EXEMPT_TEXT = TOKEN_EXEMPT_NAMES.join(" and ");
+/** The only workloads and ServiceAccounts that may mount an API token: service discovery, node autoscaling, backup freshness. */
+export const TOKEN_EXEMPT_NAMES: readonly string[] = ["prometheus", "cluster-autoscaler", "kube-state-metrics"];
+const TOKEN_EXEMPT_TEXT = new Intl.ListFormat("en", { type: "conjunction" }).format(TOKEN_EXEMPT_NAMES);
 /** Exporter ports: node 9100 (our apps' metrics port too), nginx 9113, redis 9121, postgres 9187. */
 export const METRICS_PORTS: ReadonlySet<number> = new Set([9100, 9113, 9121, 9187]);
 export const METRICS_PORT_NAME = "metrics";
@@ -203,7 +203,7 @@ export function probeViolations(obj: K8sObject): string[] {
     return out;
 }
 
-/** automountServiceAccountToken: false on ServiceAccounts and pod templates, prometheus and the autoscaler excepted. */
+/** automountServiceAccountToken: false on ServiceAccounts and pod templates, prometheus, the autoscaler and kube-state-metrics excepted. */
 export function serviceAccountTokenViolations(obj: K8sObject): string[] {
     if (TOKEN_EXEMPT_NAMES.includes(nameOf(obj))) return [];
     if (obj.kind === "ServiceAccount") {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { backupSecretPaths } from "./backup-config";
 import { clusterDefaults, profileDefaults } from "./profiles";
 import { placeholderIssues, placeholderMode } from "./placeholders";
 import { prodFloorRules } from "./prod-floor";
@@ -18,7 +19,7 @@ export class NsipConfigError extends Error {
 }
 
 /** Keys whose value must come from `pulumi config set --secret` when present. */
-const secretPaths: readonly string[][] = [["cluster", "kubeconfig"], ["cluster", "registry", "password"]];
+const secretPaths: readonly string[][] = [["cluster", "kubeconfig"], ["cluster", "registry", "password"], ...backupSecretPaths];
 
 /** Reads the stack's `nsip:*` config from the Pulumi runtime. Call once, from index.ts. */
 export function loadStackConfig(): NsipConfig {

@@ -57,7 +57,8 @@ export function profileDefaults(env: Environment): Defaults {
         },
         api: { maxUploadBytes: 10 * 1024 * 1024, maxConcurrentUploads: pick(4, 8), rateLimitPerMinute: pick(600, 120), corsOrigins: [], logLevel: pick("debug", "info"), cacheTtlSeconds: 3600 },
         redis: { maxmemory: "256mb", maxmemoryPolicy: "allkeys-lru" },
-        backup: { enabled: pick(false, true), schedule: "0 3 * * *", retentionDays: 30 },
+        // Every environment backs up; the target follows the cluster (stacks/backup-config.ts).
+        backup: { enabled: true, schedule: "0 3 * * *", retentionDays: pick(7, 30) },
         observability: {
             retentionDays: pick(7, 30),
             scrapeIntervalSeconds: 15,

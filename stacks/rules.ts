@@ -1,4 +1,5 @@
 import { EKS_ADDON_VERSION } from "../components/cluster/addons";
+import { backupIssues } from "./backup-config";
 import type { NsipConfig } from "./schema";
 import { compareAmounts, instanceArchitecture, nginxSizeBytes, parseAcmArn, parseIamPrincipalArn, parseQuantity, partitionOf, quantityBytes, redisMemoryBytes } from "./values";
 
@@ -59,11 +60,7 @@ export const crossFieldRules: readonly ConfigRule[] = [
         return none;
     }),
 
-    rule("backups need S3", (c) =>
-        c.backup.enabled && c.cluster.provider !== "eks"
-            ? issue("nsip:backup.enabled", `backups are written to S3 and need an "eks" cluster, found "${c.cluster.provider}"; set it to false on this cluster`)
-            : none,
-    ),
+    rule("the stack's own backup bucket needs EKS", (c) => backupIssues(c.backup, c.cluster.provider)),
 
     rule("requests within limits", (c) =>
         serviceNames.flatMap((service) => {

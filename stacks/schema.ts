@@ -2,6 +2,7 @@ import { z } from "zod";
 import { EKS_ADDON_CONFIG_KEYS, EksAddonConfigKey } from "../components/cluster/addons";
 import { MAX_AVAILABILITY_ZONES } from "../components/cluster/cidr";
 import * as v from "./values";
+import { backupConfigSchema } from "./backup-config";
 
 /**
  * The one schema for everything the program reads from stack config (`nsip:*` keys).
@@ -284,15 +285,6 @@ const redisSchema = z.strictObject({
     maxmemoryPolicy: oneOf(["allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "noeviction"]),
 });
 
-/** PostgreSQL dumps to S3 (EKS only: rules.ts). */
-const backupSchema = z.strictObject({
-    enabled: flag,
-    /** A CronJob schedule, as the CronJob controller parses it. */
-    schedule: checked("cron", v.cronSchedule),
-    /** Days a dump is kept in the bucket before S3 expires it. */
-    retentionDays: integer(1, 36500),
-});
-
 const observabilitySchema = z.strictObject({
     /** Prometheus `--storage.tsdb.retention.time=<n>d`. */
     retentionDays: integer(1, 3650),
@@ -324,7 +316,7 @@ export const configSchema = z.strictObject({
     edge: edgeSchema,
     api: apiSchema,
     redis: redisSchema,
-    backup: backupSchema,
+    backup: backupConfigSchema,
     observability: observabilitySchema,
 });
 

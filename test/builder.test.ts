@@ -297,6 +297,11 @@ describe("workload builder, in process", () => {
             `backup -> postgres: ${ports.postgres.sql}`,
             "backup -> s3: 443",
             "backup -> pod-identity-agent: 80",
+            `restore -> postgres: ${ports.postgres.sql}`,
+            "restore -> s3: 443",
+            "restore -> pod-identity-agent: 80",
+            `prometheus -> kube-state-metrics: ${ports.kubeStateMetrics.metrics}`,
+            "kube-state-metrics -> kube-api: 443,6443",
             "cluster-autoscaler -> kube-api: 443,6443",
             "cluster-autoscaler -> aws-api: 443",
             "cluster-autoscaler -> pod-identity-agent: 80",
@@ -307,16 +312,25 @@ describe("workload builder, in process", () => {
             assert.deepEqual(rows(trafficTable), expected);
         });
 
-        for (const optional of ["backup", "cluster-autoscaler"] as const) {
+        const optionalPeers = ["backup", "restore", "cluster-autoscaler", "kube-state-metrics", "s3", "pod-identity-agent"] as const;
+        for (const optional of optionalPeers) {
             it(`drops the flows of ${optional} on stacks without it, and only those`, () => {
-                const others = { backup: true, "cluster-autoscaler": true };
-                assert.deepEqual(rows(trafficFor(others)), expected);
+                const all = Object.fromEntries(optionalPeers.map((peer) => [peer, true])) as Record<(typeof optionalPeers)[number], boolean>;
+                assert.deepEqual(rows(trafficFor(all)), expected);
                 assert.deepEqual(
-                    rows(trafficFor({ ...others, [optional]: false })),
-                    expected.filter((row) => !row.startsWith(`${optional} `) && !row.endsWith(`-> ${optional}: ${CLUSTER_AUTOSCALER_PORT}`)),
+                    rows(trafficFor({ ...all, [optional]: false })),
+                    expected.filter((row) => !row.startsWith(`${optional} `) && !row.includes(`-> ${optional}:`)),
                 );
             });
         }
+
+        it("gives the S3 flow an S3-compatible endpoint's own port", () => {
+            const all = Object.fromEntries(optionalPeers.map((peer) => [peer, true])) as Record<(typeof optionalPeers)[number], boolean>;
+            assert.deepEqual(
+                rows(trafficFor(all, 9000)),
+                expected.map((row) => (row.endsWith(" -> s3: 443") ? row.replace(": 443", ": 9000") : row)),
+            );
+        });
     });
 
     describe("Workload component, under mocks", () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { MAX_AVAILABILITY_ZONES, subnetPlan } from "../components/cluster/vpc";
 import { NsipConfigError, parseStackConfig } from "../stacks/load";
+import { backupTarget } from "../stacks/backup-config";
 import { problems, stackFile, withOverrides } from "./support/stack-config";
 
 /** A resources block: the dev api's defaults with some values replaced. */
@@ -23,7 +24,8 @@ describe("stack config", () => {
             assert.equal(config.services.api.autoscaling, undefined);
             assert.equal(config.observability.retentionDays, 7);
             assert.equal(config.redis.maxmemory, "256mb");
-            assert.equal(config.backup.enabled, false, "dev has no S3 to back up to");
+            assert.deepEqual(config.backup, { enabled: true, schedule: "0 3 * * *", retentionDays: 7 }, "dev backs up too");
+            assert.deepEqual(backupTarget(config.backup, config.cluster.provider), { kind: "pvc", size: "10Gi" }, "to a PVC on the local cluster");
         });
 
         it("prod: EKS, hardened profile, HPA 3-10 at 70% CPU, 30-day retention, 90-day logs", () => {
@@ -36,6 +38,27 @@ describe("stack config", () => {
             assert.equal(config.cluster.logRetentionDays, 90);
             assert.equal(config.cluster.natGateways, "perAz");
             assert.deepEqual(config.backup, { enabled: true, schedule: "0 3 * * *", retentionDays: 30 });
+            assert.deepEqual(backupTarget(config.backup, config.cluster.provider), { kind: "s3" }, "to the stack's bucket on EKS");
+        });
+
+        it("an existing cluster backs up to any S3-compatible endpoint, its keys set as secrets", () => {
+            const target = {
+                kind: "s3Compatible",
+                endpoint: "https://minio.example.com:9000",
+                bucket: "nsip-backups",
+                region: "us-east-1",
+                writer: { accessKeyId: "WRITER", secretAccessKey: "writer-secret" },
+                reader: { accessKeyId: "READER", secretAccessKey: "reader-secret" },
+            };
+            const raw = withOverrides("dev", {
+                "nsip:cluster": { provider: "existing", context: "staging" },
+                "nsip:edge": { hostname: "nsip.staging.example.com" },
+                "nsip:images": { prebuilt: { api: `r.example.com/api@sha256:${"ab".repeat(32)}`, frontend: `r.example.com/f@sha256:${"ab".repeat(32)}`, analyzer: `r.example.com/a@sha256:${"ab".repeat(32)}` } },
+                "nsip:backup": { target },
+            });
+            const config = parseStackConfig(raw, { stack: "dev", secretKeys: ["nsip:backup"] });
+            assert.deepEqual(backupTarget(config.backup, config.cluster.provider), target);
+            assert.throws(() => parseStackConfig(raw, { stack: "dev" }), /nsip:backup\.target\.writer\.secretAccessKey: must be set as a secret[^]*nsip:backup\.target\.reader\.secretAccessKey: must be set as a secret/);
         });
 
         it("stack values merge over the defaults key by key", () => {
@@ -113,7 +136,7 @@ describe("stack config", () => {
         { name: "a bad Redis eviction policy", stack: "dev", raw: () => withOverrides("dev", { "nsip:redis": { maxmemoryPolicy: "random" } }), expect: [/^nsip:redis\.maxmemoryPolicy: .*"random"/] },
         { name: "a CORS origin that is not a URL", stack: "dev", raw: () => withOverrides("dev", { "nsip:api": { corsOrigins: ["example"] } }), expect: [/^nsip:api\.corsOrigins\[0\]: an origin: http\(s\):\/\/host\[:port\] with no path or trailing slash, such as "https:\/\/app\.example\.com", found "example"$/] },
         { name: "a backup schedule that is not 5 cron fields", stack: "prod", raw: () => withOverrides("prod", { "nsip:backup": { schedule: "0 3 * *" } }), expect: [/^nsip:backup\.schedule: a 5-field cron schedule/] },
-        { name: "backups on the local cluster (no S3)", stack: "dev", raw: () => withOverrides("dev", { "nsip:backup": { enabled: true } }), expect: [/^nsip:backup\.enabled: backups are written to S3 and need an "eks" cluster, found "local"/] },
+        { name: "the EKS bucket as target on the local cluster", stack: "dev", raw: () => withOverrides("dev", { "nsip:backup": { target: { kind: "s3" } } }), expect: [/^nsip:backup\.target\.kind: "s3" is the stack's own bucket on EKS, found a "local" cluster/] },
         {
             name: "a prebuilt image given by tag only",
             stack: "dev",
@@ -263,19 +286,19 @@ describe("stack config", () => {
             ],
         },
         {
-            name: "dev: an unknown environment, a bad cron field, colliding ports and backups without S3",
+            name: "dev: an unknown environment, a bad cron field, colliding ports and the EKS backup bucket off EKS",
             stack: "dev",
             raw: () =>
                 withOverrides("dev", {
                     "nsip:environment": "staging",
-                    "nsip:backup": { enabled: true, schedule: "0 24 * * *" },
+                    "nsip:backup": { enabled: true, schedule: "0 24 * * *", target: { kind: "s3" } },
                     "nsip:cluster": { provider: "local", apiPort: 25000 },
                 }),
             expect: [
                 "nsip:environment: expected \"dev\" or \"prod\", found \"staging\"",
                 "nsip:backup.schedule: a 5-field cron schedule (minute hour day-of-month month day-of-week) such as \"0 3 * * *\"; hour must be 0-23, found \"0 24 * * *\"",
                 "nsip:cluster.registryPort: a port no other local-cluster key uses, found 25000, already nsip:cluster.apiPort",
-                "nsip:backup.enabled: backups are written to S3 and need an \"eks\" cluster, found \"local\"",
+                "nsip:backup.target.kind: \"s3\" is the stack's own bucket on EKS, found a \"local\" cluster",
             ],
         },
         {

@@ -139,12 +139,12 @@ describe("npm run diff: base commit against the working tree, on a copy of the r
         });
 
         it("heads the section with the stack, the base and the counts", () => {
-            assert.match(markdown, /^### Stack `dev`: offline plan against `main` \([0-9a-f]{7}\)\n\n\*\*\d+ to replace, 8 to delete, \d+ to update, \d+ to add, 3 outputs changed\*\*$/m);
+            assert.match(markdown, /^### Stack `dev`: offline plan against `main` \([0-9a-f]{7}\)\n\n\*\*\d+ to replace, 9 to delete, \d+ to update, \d+ to add, 3 outputs changed\*\*$/m);
         });
 
         it("lists the removed PodDisruptionBudgets as deleted", () => {
             const deleted = listed(markdown, "Deleted");
-            for (const name of ["analyzer", "api", "frontend", "grafana", "nginx", "postgres", "prometheus", "redis"]) {
+            for (const name of ["analyzer", "api", "frontend", "grafana", "kube-state-metrics", "nginx", "postgres", "prometheus", "redis"]) {
                 assert.ok(deleted.includes(`PodDisruptionBudget nsip/${name}`), `PDB ${name} not deleted: ${deleted.join(", ")}`);
             }
         });

@@ -22,12 +22,14 @@ const designTable = [
     "prometheus -> redis:9121",
     "grafana -> prometheus:9090",
     "nginx -> grafana:3000",
+    // Backups in every environment (a PVC in dev, S3 in prod) and kube-state-metrics for their freshness.
+    "backup -> postgres:5432",
+    // The restore Jobs `ops restore` creates from their template: postgres, and the backups' store (S3 in prod).
+    "restore -> postgres:5432",
+    "prometheus -> kube-state-metrics:8080",
 ];
-/** Prod on EKS also runs the PostgreSQL backup CronJob (dev has no S3 to back up to) and the Cluster Autoscaler. */
-const designTables: Record<string, string[]> = {
-    dev: designTable,
-    prod: [...designTable, "backup -> postgres:5432", "prometheus -> cluster-autoscaler:8085"],
-};
+/** Prod on EKS also runs the Cluster Autoscaler. */
+const designTables: Record<string, string[]> = { dev: designTable, prod: [...designTable, "prometheus -> cluster-autoscaler:8085"] };
 
 interface Pod {
     name: string;
@@ -125,9 +127,12 @@ for (const stack of ["dev", "prod"]) {
             );
             // The Kubernetes API: on EKS the `kubernetes` Service's ClusterIP (first address of the Service CIDR 172.20.0.0/16),
             // which is what the VPC CNI sees before translation; anywhere on the local cluster.
-            const expected = [`prometheus -> ${stack === "prod" ? "172.20.0.1/32" : "0.0.0.0/0"}:TCP/443,TCP/6443`];
-            // The backup in prod: S3 (no stable CIDRs) on 443 and the node's Pod Identity agent on 80, for its credentials.
+            const kubeApi = `${stack === "prod" ? "172.20.0.1/32" : "0.0.0.0/0"}:TCP/443,TCP/6443`;
+            const expected = [`prometheus -> ${kubeApi}`, `kube-state-metrics -> ${kubeApi}`];
+            // The backup in prod: S3 (no stable CIDRs) on 443 and the node's Pod Identity agent on 80; dev's goes to a PVC.
             if (stack === "prod") expected.push("postgres-backup -> 0.0.0.0/0:TCP/443", "postgres-backup -> 169.254.170.23/32:TCP/80");
+            // The restore reads the same bucket with its own reader role.
+            if (stack === "prod") expected.push("postgres-restore -> 0.0.0.0/0:TCP/443", "postgres-restore -> 169.254.170.23/32:TCP/80");
             // The Cluster Autoscaler in prod: the API, the AWS APIs (Auto Scaling, EC2, EKS) on 443, its Pod Identity credentials.
             if (stack === "prod") expected.push("cluster-autoscaler -> 172.20.0.1/32:TCP/443,TCP/6443", "cluster-autoscaler -> 0.0.0.0/0:TCP/443", "cluster-autoscaler -> 169.254.170.23/32:TCP/80");
             assert.deepEqual([...ipEgress].sort(), expected.sort());
@@ -137,8 +142,8 @@ for (const stack of ["dev", "prod"]) {
             const rendered = await renderToTemp(stack);
             const named = manifestsOf(rendered, "NetworkPolicy").filter((p) => p.spec.podSelector?.matchLabels);
             const names = named.map((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/name"]).sort();
-            const workloads = ["analyzer", "api", "frontend", "grafana", "migrations", "nginx", "postgres", "prometheus", "redis"];
-            assert.deepEqual(names, (stack === "prod" ? [...workloads, "backup", "cluster-autoscaler"] : workloads).sort());
+            const workloads = ["analyzer", "api", "backup", "frontend", "grafana", "kube-state-metrics", "migrations", "nginx", "postgres", "prometheus", "redis", "restore"];
+            assert.deepEqual(names, (stack === "prod" ? [...workloads, "cluster-autoscaler"] : workloads).sort());
         });
     });
 }

@@ -197,10 +197,10 @@ describe("policy pack: the hardening rules (policy/)", function () {
                 // The rules did look at what matters: every workload kind, every ServiceAccount, the namespace.
                 const checked = manifests.filter((m) => objectRules.some((r) => r.types.includes(typeOfManifest(m))));
                 const kinds = [...new Set(checked.map((m) => m.kind))].sort();
-                // Prod also runs the PostgreSQL backup CronJob, with its own ServiceAccount.
+                // Both run the PostgreSQL backup CronJob and kube-state-metrics; prod also the Cluster Autoscaler. Each has its own ServiceAccount.
                 const prod = stackName === "prod";
-                assert.deepEqual(kinds, [...(prod ? ["CronJob"] : []), "Deployment", "Job", "Namespace", "ServiceAccount", "StatefulSet"]);
-                assert.equal(checked.filter((m) => m.kind === "ServiceAccount").length, prod ? 11 : 9);
+                assert.deepEqual(kinds, ["CronJob", "Deployment", "Job", "Namespace", "ServiceAccount", "StatefulSet"]);
+                assert.equal(checked.filter((m) => m.kind === "ServiceAccount").length, prod ? 13 : 12);
             });
 
             it("every object rule, on every resource's inputs in resources.json (what the pack is sent)", async () => {
@@ -208,8 +208,8 @@ describe("policy pack: the hardening rules (policy/)", function () {
                 const found = stack.resources.flatMap((r) => objectViolations(r.type, r.inputs as K8sObject).map((v) => `${r.urn}: ${v.message}`));
                 assert.deepEqual(found, []);
                 const workloads = stack.resources.filter((r) => [types.Deployment, types.StatefulSet, types.Job, types.CronJob].includes(r.type as never));
-                if (stackName === "prod") assert.equal(workloads.length, 11, "6 Deployments (the Cluster Autoscaler among them), 3 StatefulSets, the migration Job, the backup CronJob");
-                else assert.equal(workloads.length, 9, "5 Deployments, 3 StatefulSets, the migration Job");
+                if (stackName === "prod") assert.equal(workloads.length, 13, "7 Deployments (kube-state-metrics and the Cluster Autoscaler among them), 3 StatefulSets, the migration Job, the backup CronJob, the restore template");
+                else assert.equal(workloads.length, 12, "6 Deployments (kube-state-metrics included), 3 StatefulSets, the migration Job, the backup CronJob, the restore template");
             });
         });
     }
@@ -218,10 +218,10 @@ describe("policy pack: the hardening rules (policy/)", function () {
         const resources = stackResources(await renderToTemp("prod"));
         assert.equal(isProdStack(resources), true);
         assert.deepEqual(stackViolations(resources), []);
-        // What the prod-only rule looked at: 3 PVCs, the KMS key, 3 ECR repositories, 6 log groups (control plane,
+        // What the prod-only rule looked at: 4 PVCs (the restore's safety dumps among them), the KMS key, 3 ECR repositories, 6 log groups (control plane,
         // VPC flow logs, Container Insights' four), the backup bucket.
         const data = resources.filter((r) => dataTypes.includes(r.type));
-        assert.equal(data.length, 14);
+        assert.equal(data.length, 15);
         assert.ok(resources.some((r) => r.type === types.Service && r.props.spec?.type === "LoadBalancer"), "the LB rule saw the edge Service");
     });
 
@@ -232,7 +232,9 @@ describe("policy pack: the hardening rules (policy/)", function () {
         const forced = stackViolations(resources, { environment: "prod" });
         assert.deepEqual(rulesOf(forced), ["prod-data-protected"]);
         assert.deepEqual(forced.map((v) => v.message).sort(), [
+            "kubernetes:core/v1:PersistentVolumeClaim nsip-postgres-backup-claim: the protect resource option must be set on data in prod",
             "kubernetes:core/v1:PersistentVolumeClaim nsip-postgres-data: the protect resource option must be set on data in prod",
+            "kubernetes:core/v1:PersistentVolumeClaim nsip-postgres-restore-safety-claim: the protect resource option must be set on data in prod",
             "kubernetes:core/v1:PersistentVolumeClaim nsip-prometheus-data: the protect resource option must be set on data in prod",
             "kubernetes:core/v1:PersistentVolumeClaim nsip-redis-data: the protect resource option must be set on data in prod",
         ]);
@@ -303,9 +305,9 @@ describe("policy pack: the hardening rules (policy/)", function () {
         it("a mounted service-account token, except for prometheus", () => {
             const d = goodDeployment();
             delete d.spec.template.spec.automountServiceAccountToken;
-            assert.deepEqual(serviceAccountTokenViolations(d), ["Deployment shop/web: spec.template.spec.automountServiceAccountToken must be false (found unset); only prometheus and cluster-autoscaler get a token"]);
+            assert.deepEqual(serviceAccountTokenViolations(d), ["Deployment shop/web: spec.template.spec.automountServiceAccountToken must be false (found unset); only prometheus, cluster-autoscaler, and kube-state-metrics get a token"]);
             const sa = (name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: "shop" }, automountServiceAccountToken: true });
-            assert.deepEqual(serviceAccountTokenViolations(sa("web")), ["ServiceAccount shop/web: automountServiceAccountToken must be false (found true); only prometheus and cluster-autoscaler get a token"]);
+            assert.deepEqual(serviceAccountTokenViolations(sa("web")), ["ServiceAccount shop/web: automountServiceAccountToken must be false (found true); only prometheus, cluster-autoscaler, and kube-state-metrics get a token"]);
             assert.deepEqual(serviceAccountTokenViolations(sa("prometheus")), []);
             const p = goodDeployment();
             p.metadata.name = "prometheus";
@@ -503,7 +505,7 @@ describe("policy pack: the hardening rules (policy/)", function () {
                 assert.deepEqual(await host.analyzeStack(dev), []);
                 await host.configure({ "prod-data-protected": { environment: "prod" } });
                 try {
-                    assert.deepEqual((await host.analyzeStack(dev)).map((d) => d.getPolicyname()), ["prod-data-protected", "prod-data-protected", "prod-data-protected"]);
+                    assert.deepEqual((await host.analyzeStack(dev)).map((d) => d.getPolicyname()), Array(5).fill("prod-data-protected"), "the five PVCs");
                 } finally {
                     await host.configure({});
                 }

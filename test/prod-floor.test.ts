@@ -114,11 +114,10 @@ describe("profiles: DESIGN.md's dev and prod columns", () => {
         assert.deepEqual(prodDefaults.services.analyzer.autoscaling, { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 70 });
     });
 
-    it("dev neither caches builds in a registry nor backs up; prod does both", () => {
+    it("dev does not cache builds in a registry and keeps backups a week; prod caches and keeps them 30 days", () => {
         assert.equal(dev.images.registryCache, false);
-        assert.equal(dev.backup.enabled, false);
+        assert.deepEqual(dev.backup, { enabled: true, schedule: "0 3 * * *", retentionDays: 7 });
         assert.equal(prodDefaults.images.registryCache, true);
-        assert.equal(prodDefaults.backup.enabled, true);
         assert.deepEqual(prodDefaults.backup, { enabled: true, schedule: "0 3 * * *", retentionDays: 30 });
     });
 

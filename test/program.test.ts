@@ -144,7 +144,7 @@ describe("the program graph", function () {
                 assert.equal(waits.has(addons.get("aws-ebs-csi-driver")!), needsVolumes, `${owner.name}: EBS CSI driver only with a volume claim`);
                 if (!needsVolumes) withoutVolumes.push(owner.name);
             }
-            assert.deepEqual(withoutVolumes.sort(), ["nsip-analyzer-deployment", "nsip-cluster-autoscaler-deployment", "nsip-frontend-deployment", "nsip-grafana-deployment", "nsip-nginx-deployment"]);
+            assert.deepEqual(withoutVolumes.sort(), ["nsip-analyzer-deployment", "nsip-cluster-autoscaler-deployment", "nsip-frontend-deployment", "nsip-grafana-deployment", "nsip-kube-state-metrics-deployment", "nsip-nginx-deployment"]);
             // Namespace, Secrets and RBAC go in while the nodes still join.
             const [namespace] = resourcesOfType(r, "kubernetes:core/v1:Namespace");
             assert.ok(!upstream(namespace.urn).has(nodeGroup.urn));
@@ -334,6 +334,34 @@ describe("the program graph", function () {
             assert.equal(resourcesOfType(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((p) => p.dependencies.includes(role.urn)).length, 0, "no managed policy");
             const statements = JSON.parse(policies[0].inputs.policy as string).Statement as { Effect: string; Action: string[]; Resource: string }[];
             assert.deepEqual(statements, [{ Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `arn:aws:s3:::${bucketName}/postgres/*` }]);
+        });
+
+        it("restores: a Pod Identity role of its own that may only list and get the dumps, associated with nsip/postgres-restore", async () => {
+            const r = await renderToTemp("prod");
+            const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
+            const bucketName = autoName(bucket.type, bucket.name);
+            const association = resourcesOfType(r, "aws:eks/podIdentityAssociation:PodIdentityAssociation").filter((a) => a.inputs.serviceAccount === "postgres-restore");
+            assert.equal(association.length, 1);
+            const { namespace, clusterName, roleArn } = association[0].inputs as Record<string, string>;
+            assert.deepEqual({ namespace, clusterName }, { namespace: "nsip", clusterName: "nsip-prod" });
+            const role = resourcesOfType(r, "aws:iam/role:Role").find((x) => roleArn.endsWith(`/${autoName(x.type, x.name)}`))!;
+            assert.ok(role, `the association's role ${roleArn} is one of ours`);
+            const writerAssociation = resourcesOfType(r, "aws:eks/podIdentityAssociation:PodIdentityAssociation").find((a) => a.inputs.serviceAccount === "postgres-backup")!;
+            assert.notEqual(roleArn, writerAssociation.inputs.roleArn, "not the backup's writer role");
+            assert.match(role.inputs.assumeRolePolicy as string, /pods\.eks\.amazonaws\.com/);
+            const policies = resourcesOfType(r, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.dependencies.includes(role.urn));
+            assert.equal(policies.length, 1, "one inline policy");
+            assert.equal(resourcesOfType(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((p) => p.dependencies.includes(role.urn)).length, 0, "no managed policy");
+            const statements = JSON.parse(policies[0].inputs.policy as string).Statement as { Effect: string; Action: string[]; Resource: string }[];
+            assert.deepEqual(statements, [
+                { Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucketName}`, Condition: { StringLike: { "s3:prefix": ["postgres/*"] } } },
+                { Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucketName}/postgres/*` },
+            ]);
+            const actions = statements.flatMap((statement) => statement.Action);
+            assert.deepEqual(actions.filter((action) => /Put|Delete|\*/.test(action)), [], "cannot write or delete a backup");
+            // The restore template waits for its credentials.
+            const template = resourcesOfType(r, "kubernetes:batch/v1:CronJob").find((c) => c.name.endsWith("-postgres-restore-template"))!;
+            assert.ok(template.dependencies.includes(association[0].urn), "the template waits for the reader's association");
         });
 
         it("exports the VPC, subnets and cluster endpoint", async () => {

@@ -1,4 +1,6 @@
 import { strict as assert } from "assert";
+import { readFileSync } from "fs";
+import { join } from "path";
 import { parse as parseYaml } from "yaml";
 import { renderToTemp } from "./support/render-helper";
 import { restrictedViolations } from "../policy/pod-security";
@@ -25,11 +27,12 @@ describe("the eight services", function () {
                 const deployments = manifestsOf(r, "Deployment").map((m) => m.metadata.name).sort();
                 const sets = manifestsOf(r, "StatefulSet").map((m) => m.metadata.name).sort();
                 assert.deepEqual(sets, statefulSets);
-                // Prod on EKS adds the Cluster Autoscaler, through the same builder.
+                // kube-state-metrics reports the backup CronJob's status for the freshness alert; prod on EKS adds the
+                // Cluster Autoscaler, through the same builder.
                 const autoscaler = stack === "prod" ? ["cluster-autoscaler"] : [];
-                assert.deepEqual(deployments, ["analyzer", "api", "frontend", "grafana", "nginx", ...autoscaler].sort());
-                const jobs = stack === "prod" ? ["migrations", "postgres-backup"] : ["migrations"];
-                assert.deepEqual(manifestsOf(r, "ServiceAccount").map((m) => m.metadata.name).sort(), [...eight, ...jobs, ...autoscaler].sort());
+                assert.deepEqual(deployments, ["analyzer", "api", "frontend", "grafana", "kube-state-metrics", "nginx", ...autoscaler].sort());
+                const others = ["kube-state-metrics", "migrations", "postgres-backup", "postgres-restore", ...autoscaler];
+                assert.deepEqual(manifestsOf(r, "ServiceAccount").map((m) => m.metadata.name).sort(), [...eight, ...others].sort());
             });
 
             it("recommended labels on every object", async () => {
@@ -72,13 +75,13 @@ describe("the eight services", function () {
                 assert.deepEqual(mounts("grafana", "grafana"), ["/tmp", "/var/lib/grafana"]);
             });
 
-            it("ServiceAccount tokens are off everywhere but prometheus (a namespaced Role) and the autoscaler (prod)", async () => {
+            it("ServiceAccount tokens are off everywhere but prometheus and kube-state-metrics (namespaced Roles) and the autoscaler (prod)", async () => {
                 const r = await renderToTemp(stack);
                 for (const t of podTemplates(r)) {
-                    const expected = t.owner === "StatefulSet/prometheus" || t.owner === "Deployment/cluster-autoscaler";
+                    const expected = ["StatefulSet/prometheus", "Deployment/kube-state-metrics", "Deployment/cluster-autoscaler"].includes(t.owner);
                     assert.equal(t.spec.automountServiceAccountToken, expected, t.owner);
                     // The backup pods carry the traffic table's name; their ServiceAccount is the one Pod Identity associates.
-                    const ownAccount = t.owner === "CronJob/postgres-backup" ? "postgres-backup" : t.labels["app.kubernetes.io/name"];
+                    const ownAccount = t.owner.startsWith("CronJob/") ? t.owner.slice("CronJob/".length) : t.labels["app.kubernetes.io/name"];
                     assert.equal(t.spec.serviceAccountName, ownAccount, `${t.owner} runs as its own ServiceAccount`);
                 }
                 const role = manifest(r, "Role", "prometheus-discovery");
@@ -88,6 +91,10 @@ describe("the eight services", function () {
                 }
                 const binding = manifest(r, "RoleBinding", "prometheus-discovery");
                 assert.deepEqual(binding.subjects.map((s: Manifest) => s.name), ["prometheus"]);
+                // kube-state-metrics: list and watch CronJobs and Jobs in the namespace, nothing more.
+                assert.deepEqual(manifest(r, "Role", "kube-state-metrics").rules, [{ apiGroups: ["batch"], resources: ["cronjobs", "jobs"], verbs: ["list", "watch"] }]);
+                assert.deepEqual(manifest(r, "RoleBinding", "kube-state-metrics").subjects.map((s: Manifest) => s.name), ["kube-state-metrics"]);
+                assert.ok(containerOf(workload(r, "kube-state-metrics"), "kube-state-metrics").args.includes("--namespaces=nsip"), "it watches its own namespace only");
                 // Cluster scope only for the autoscaler, which reads nodes and pods everywhere and never Secrets.
                 const clusterRoles = manifestsOf(r, "ClusterRole");
                 assert.deepEqual(clusterRoles.map((c) => c.metadata.name), stack === "prod" ? ["nsip-prod-cluster-autoscaler"] : []);
@@ -208,7 +215,7 @@ describe("the eight services", function () {
         it("a PodDisruptionBudget with unhealthyPodEvictionPolicy for every workload", async () => {
             const r = await renderToTemp("prod");
             const pdbs = manifestsOf(r, "PodDisruptionBudget");
-            assert.deepEqual(pdbs.map((p) => p.metadata.name).sort(), [...eight, "cluster-autoscaler"].sort());
+            assert.deepEqual(pdbs.map((p) => p.metadata.name).sort(), [...eight, "kube-state-metrics", "cluster-autoscaler"].sort());
             for (const p of pdbs) assert.equal(p.spec.unhealthyPodEvictionPolicy, "AlwaysAllow");
         });
 
@@ -233,7 +240,7 @@ describe("the eight services", function () {
         it("data is protected: PVCs are protect + retainOnDelete", async () => {
             const r = await renderToTemp("prod");
             const pvcs = resourcesOfType(r, "kubernetes:core/v1:PersistentVolumeClaim");
-            assert.equal(pvcs.length, 3);
+            assert.equal(pvcs.length, 4, "postgres, redis, prometheus and the restore's safety dumps (prod backs up to S3)");
             for (const pvc of pvcs) assert.ok(pvc.protect && pvc.retainOnDelete, pvc.name);
             const kms = resourcesOfType(r, "aws:kms/key:Key");
             const ecr = resourcesOfType(r, "aws:ecr/repository:Repository");
@@ -266,7 +273,7 @@ describe("the eight services", function () {
         it("a configured storage class reaches every PVC", async () => {
             const r = await renderToTemp("dev", { config: { "nsip:storage": { storageClassName: "fast-ssd" } } });
             const pvcs = manifestsOf(r, "PersistentVolumeClaim");
-            assert.equal(pvcs.length, 3);
+            assert.equal(pvcs.length, 5, "postgres, redis, prometheus, the backups and the restore's safety dumps");
             for (const pvc of pvcs) assert.equal(pvc.spec.storageClassName, "fast-ssd", pvc.metadata.name);
         });
 
@@ -301,8 +308,10 @@ describe("the eight services", function () {
             assert.ok(apiDeployment.dependencies.includes(credentials), "the api waits for the Secrets it reads");
         });
 
-        it("postgres backup (prod only): a CronJob that dumps with the pinned postgres image and uploads with a pinned AWS CLI", async () => {
-            assert.equal(manifestsOf(await renderToTemp("dev"), "CronJob").length, 0, "dev has no backup");
+        const backupScripts = (r: Awaited<ReturnType<typeof renderToTemp>>) => manifest(r, "ConfigMap", "postgres-backup-scripts").data;
+        const cronPod = (r: Awaited<ReturnType<typeof renderToTemp>>) => manifest(r, "CronJob", "postgres-backup").spec.jobTemplate.spec.template.spec;
+
+        it("postgres backup on EKS: the scripts dump with the pinned postgres image, then a pinned AWS CLI uploads to the stack's bucket", async () => {
             const r = await renderToTemp("prod");
             const cron = manifest(r, "CronJob", "postgres-backup");
             assert.equal(cron.spec.schedule, "0 3 * * *");
@@ -317,21 +326,33 @@ describe("the eight services", function () {
             assert.equal(manifest(r, "ServiceAccount", "postgres-backup").automountServiceAccountToken, false);
             assert.equal(pod.securityContext.runAsUser, 70, "postgres' uid, shared by both containers");
 
+            // The ConfigMap carries exactly the files test/backup runs against real PostgreSQL and a real S3 API.
+            for (const file of ["pg-lib.sh", "pg-backup.sh", "pg-restore.sh", "pg-restore-job.sh", "s3-backup.sh"]) {
+                assert.equal(backupScripts(r)[file], readFileSync(join(__dirname, "../components/services/postgres/scripts", file), "utf8"), file);
+            }
+            const scripts = pod.volumes.find((v: Manifest) => v.configMap?.name === "postgres-backup-scripts");
+            assert.equal(scripts.configMap.defaultMode, 0o555, "the scripts are executable, and read-only");
+
             const [dump] = pod.initContainers as Manifest[];
             assert.equal(dump.image, containerOf(workload(r, "postgres"), "postgres").image, "pg_dump matches the server's major version");
-            assert.deepEqual(dump.command, ["pg_dump", "--format=custom", "--file=/backup/postgres.dump"]);
+            assert.deepEqual(dump.command, ["/scripts/pg-backup.sh"]);
+            assert.equal(envOf(dump, "BACKUP_DIR")?.value, "/backup");
+            assert.equal(envOf(dump, "RETENTION_DAYS"), undefined, "the bucket's lifecycle rule expires dumps; the role cannot delete");
             assert.equal(envOf(dump, "PGHOST")?.value, "postgres.nsip.svc.cluster.local");
             assert.deepEqual(envOf(dump, "PGPASSWORD")?.valueFrom.secretKeyRef, { name: "postgres-credentials", key: "password" });
 
             const [upload] = pod.containers as Manifest[];
             assert.match(upload.image, /^amazon\/aws-cli:2\.\d+\.\d+$/, "an exact 2.x tag");
-            assert.match(upload.command.join(" "), /aws s3 cp .*"\/backup\/postgres\.dump" "s3:\/\/\$BUCKET\/postgres\/\$\(date -u \+%Y%m%dT%H%M%SZ\)\.dump"/);
+            assert.deepEqual(upload.command, ["/scripts/s3-backup.sh", "upload", "/backup"]);
             const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
             // The bucket is autonamed by its provider: the name the (mock) provider gave it must be the one in the pod.
             assert.equal(envOf(upload, "BUCKET")?.value, autoName(bucket.type, bucket.name), "the target is the bucket the program creates");
+            assert.equal(envOf(upload, "PREFIX")?.value, "postgres/");
             const cronResource = resourcesOfType(r, "kubernetes:batch/v1:CronJob")[0];
             assert.ok(cronResource.dependencies.includes(bucket.urn));
             assert.equal(envOf(upload, "AWS_REGION")?.value, "eu-west-1");
+            assert.equal(envOf(upload, "AWS_ENDPOINT_URL"), undefined, "AWS S3 itself");
+            assert.equal(envOf(upload, "AWS_ACCESS_KEY_ID"), undefined, "credentials come from Pod Identity");
             assert.equal(envOf(upload, "HOME")?.value, "/tmp");
             assert.ok(upload.volumeMounts.some((m: Manifest) => m.mountPath === "/tmp" && !m.readOnly), "HOME is writable");
 
@@ -339,6 +360,163 @@ describe("the eight services", function () {
             assert.equal(shared(dump).name, shared(upload).name, "the dump reaches the upload through one volume");
             assert.equal(shared(upload).readOnly, true);
             assert.ok(pod.volumes.find((v: Manifest) => v.name === shared(dump).name).emptyDir, "scratch, gone with the pod");
+        });
+
+        it("postgres backup in dev: the scripts write to a PVC of their own and prune by retention", async () => {
+            const r = await renderToTemp("dev");
+            const pod = cronPod(r);
+            assert.equal(pod.initContainers, undefined);
+            const [backup] = pod.containers as Manifest[];
+            assert.equal(backup.image, containerOf(workload(r, "postgres"), "postgres").image);
+            assert.deepEqual(backup.command, ["/scripts/pg-backup.sh"]);
+            assert.equal(envOf(backup, "BACKUP_DIR")?.value, "/backups");
+            assert.equal(envOf(backup, "RETENTION_DAYS")?.value, "7");
+            const mount = backup.volumeMounts.find((m: Manifest) => m.mountPath === "/backups");
+            assert.ok(!mount.readOnly);
+            assert.equal(pod.volumes.find((v: Manifest) => v.name === mount.name).persistentVolumeClaim.claimName, "postgres-backups");
+            const claim = manifest(r, "PersistentVolumeClaim", "postgres-backups");
+            assert.deepEqual(claim.spec.resources.requests, { storage: "10Gi" });
+            assert.deepEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
+        });
+
+        it("postgres backup on an existing cluster to an S3-compatible endpoint: the writer keys from a Secret, retention in the upload", async () => {
+            const digest = (name: string) => `registry.example.com/team/${name}@sha256:${"ab".repeat(32)}`;
+            const r = await renderToTemp("dev", {
+                config: {
+                    "nsip:cluster": { provider: "existing", context: "staging" },
+                    "nsip:edge": { hostname: "nsip.staging.example.com" },
+                    "nsip:images": { prebuilt: { api: digest("api"), frontend: digest("frontend"), analyzer: digest("analyzer") } },
+                    "nsip:backup": {
+                        retentionDays: 14,
+                        target: {
+                            kind: "s3Compatible",
+                            endpoint: "https://minio.example.com:9000",
+                            bucket: "nsip-backups",
+                            region: "us-east-1",
+                            writer: { accessKeyId: "WRITER", secretAccessKey: { secure: "v1:writer" } },
+                            reader: { accessKeyId: "READER", secretAccessKey: { secure: "v1:reader" } },
+                        },
+                    },
+                },
+            });
+            const [upload] = cronPod(r).containers as Manifest[];
+            assert.equal(envOf(upload, "AWS_ENDPOINT_URL")?.value, "https://minio.example.com:9000");
+            assert.equal(envOf(upload, "BUCKET")?.value, "nsip-backups");
+            assert.equal(envOf(upload, "RETENTION_DAYS")?.value, "14");
+            assert.deepEqual(envOf(upload, "AWS_SECRET_ACCESS_KEY")?.valueFrom.secretKeyRef, { name: "postgres-backup-s3", key: "AWS_SECRET_ACCESS_KEY" });
+            assert.ok(manifest(r, "Secret", "postgres-backup-s3"), "the writer keys live in a Secret");
+            assert.equal(resourcesOfType(r, "aws:s3/bucket:Bucket").length, 0, "no AWS bucket off EKS");
+            // Its NetworkPolicy opens the endpoint's port, not 443.
+            const egress = manifest(r, "NetworkPolicy", "postgres-backup").spec.egress as Manifest[];
+            assert.ok(egress.some((rule) => rule.ports.some((p: Manifest) => p.port === 9000) && rule.to[0].ipBlock), "egress to the endpoint's port");
+            assert.ok(!egress.some((rule) => rule.ports.some((p: Manifest) => p.port === 443)));
+        });
+
+        const restoreTemplate = (r: Awaited<ReturnType<typeof renderToTemp>>) => manifest(r, "CronJob", "postgres-restore");
+        const restorePod = (r: Awaited<ReturnType<typeof renderToTemp>>) => restoreTemplate(r).spec.jobTemplate.spec.template.spec;
+        const mountOf = (c: Manifest, path: string): Manifest => c.volumeMounts.find((m: Manifest) => m.mountPath === path) ?? assert.fail(`${c.name} mounts nothing at ${path}`);
+
+        for (const stack of ["dev", "prod"]) {
+            it(`${stack}: the restore is a suspended template built by the pod builder, never scheduled, run once per ops restore`, async () => {
+                const r = await renderToTemp(stack);
+                const template = restoreTemplate(r);
+                assert.equal(template.spec.suspend, true, "never fires on its schedule");
+                assert.equal(template.spec.jobTemplate.spec.backoffLimit, 0, "a failed restore is not retried by the Job controller");
+                assert.ok(template.spec.jobTemplate.spec.activeDeadlineSeconds > 0);
+                const pod = restorePod(r);
+                assert.equal(template.spec.jobTemplate.spec.template.metadata.labels["app.kubernetes.io/name"], "restore", "the traffic table's peer");
+                assert.equal(pod.serviceAccountName, "postgres-restore");
+                assert.equal(manifest(r, "ServiceAccount", "postgres-restore").automountServiceAccountToken, false);
+                assert.equal(pod.automountServiceAccountToken, false);
+                assert.equal(pod.restartPolicy, "Never");
+                assert.deepEqual(restrictedViolations(pod), [], "Pod Security restricted");
+                for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+                    assert.equal(c.securityContext.readOnlyRootFilesystem, true, c.name);
+                    assert.equal(c.securityContext.runAsNonRoot, true, c.name);
+                    assert.equal(c.terminationMessagePolicy, "FallbackToLogsOnError", `${c.name}: a refusal reaches ops through the termination message`);
+                }
+                const restore = pod.containers.find((c: Manifest) => c.name === "restore");
+                assert.equal(restore.image, containerOf(workload(r, "postgres"), "postgres").image, "pg_restore matches the server's major version");
+                assert.deepEqual(restore.command, ["/scripts/pg-restore-job.sh"]);
+                assert.equal(envOf(restore, "PGHOST")?.value, "postgres.nsip.svc.cluster.local");
+                assert.equal(envOf(restore, "SAFETY_DIR")?.value, "/safety");
+                // The safety dumps: a claim of their own, written by the restore only, pruned by nobody.
+                const safety = mountOf(restore, "/safety");
+                assert.ok(!safety.readOnly);
+                assert.equal(pod.volumes.find((v: Manifest) => v.name === safety.name).persistentVolumeClaim.claimName, "postgres-restore-safety");
+                assert.equal(envOf(restore, "RETENTION_DAYS"), undefined, "safety dumps are never pruned");
+                const claim = manifest(r, "PersistentVolumeClaim", "postgres-restore-safety");
+                assert.deepEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
+                const claimResource = resourcesOfType(r, "kubernetes:core/v1:PersistentVolumeClaim").find((c) => c.name.endsWith("-postgres-restore-safety-claim"))!;
+                assert.equal(claimResource.protect === true, stack === "prod", "protected where data is");
+                // Its own NetworkPolicy: postgres and the backups' store.
+                const egress = manifest(r, "NetworkPolicy", "postgres-restore").spec.egress as Manifest[];
+                assert.ok(egress.some((rule) => rule.ports.some((p: Manifest) => p.port === 5432)), "reaches postgres");
+            });
+        }
+
+        it("dev restore: reads the backup claim read-only, with no credentials to write a backup", async () => {
+            const r = await renderToTemp("dev");
+            const pod = restorePod(r);
+            assert.equal(pod.initContainers, undefined, "nothing to fetch: the backups are a claim");
+            const restore = pod.containers.find((c: Manifest) => c.name === "restore");
+            const backups = mountOf(restore, "/backups");
+            assert.equal(backups.readOnly, true);
+            const volume = pod.volumes.find((v: Manifest) => v.name === backups.name).persistentVolumeClaim;
+            assert.deepEqual(volume, { claimName: "postgres-backups", readOnly: true });
+            assert.equal(envOf(restore, "BACKUP_SOURCE_DIR")?.value, "/backups");
+            assert.equal(manifestsOf(r, "Secret").filter((s) => s.metadata.name === "postgres-restore-s3").length, 0);
+        });
+
+        it("prod restore: fetches from the bucket with Pod Identity (no keys), into scratch the restore reads", async () => {
+            const r = await renderToTemp("prod");
+            const pod = restorePod(r);
+            const [fetch] = pod.initContainers as Manifest[];
+            assert.match(fetch.image, /^amazon\/aws-cli:2\.\d+\.\d+$/);
+            assert.deepEqual(fetch.command, ["sh", "-c", 'exec /scripts/s3-backup.sh fetch "$RESTORE_FROM" /restore']);
+            const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
+            assert.equal(envOf(fetch, "BUCKET")?.value, autoName(bucket.type, bucket.name));
+            assert.equal(envOf(fetch, "AWS_ACCESS_KEY_ID"), undefined, "credentials come from Pod Identity");
+            const restore = pod.containers.find((c: Manifest) => c.name === "restore");
+            assert.equal(mountOf(fetch, "/restore").readOnly, false, "the fetch writes the download");
+            assert.equal(mountOf(restore, "/restore").readOnly, true, "the restore only reads it");
+            assert.equal(mountOf(fetch, "/restore").name, mountOf(restore, "/restore").name);
+            assert.ok(pod.volumes.find((v: Manifest) => v.name === mountOf(restore, "/restore").name).emptyDir);
+            assert.ok(!pod.volumes.some((v: Manifest) => v.persistentVolumeClaim?.claimName === "postgres-backups"));
+        });
+
+        it("restore from an S3-compatible endpoint: the reader key pair in a Secret of its own, never the writer's", async () => {
+            const digest = (name: string) => `registry.example.com/team/${name}@sha256:${"ab".repeat(32)}`;
+            const r = await renderToTemp("dev", {
+                config: {
+                    "nsip:cluster": { provider: "existing", context: "staging" },
+                    "nsip:edge": { hostname: "nsip.staging.example.com" },
+                    "nsip:images": { prebuilt: { api: digest("api"), frontend: digest("frontend"), analyzer: digest("analyzer") } },
+                    "nsip:backup": {
+                        target: {
+                            kind: "s3Compatible",
+                            endpoint: "https://minio.example.com:9000",
+                            bucket: "nsip-backups",
+                            region: "us-east-1",
+                            writer: { accessKeyId: "WRITER", secretAccessKey: { secure: "v1:writer" } },
+                            reader: { accessKeyId: "READER", secretAccessKey: { secure: "v1:reader" } },
+                        },
+                    },
+                },
+            });
+            const [fetch] = restorePod(r).initContainers as Manifest[];
+            assert.equal(envOf(fetch, "AWS_ENDPOINT_URL")?.value, "https://minio.example.com:9000");
+            for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+                assert.deepEqual(envOf(fetch, key)?.valueFrom.secretKeyRef, { name: "postgres-restore-s3", key });
+            }
+            // The reader pair, kept secret in the state (the render shows the placeholder of a secret value).
+            assert.deepEqual(manifest(r, "Secret", "postgres-restore-s3").stringData, { AWS_ACCESS_KEY_ID: "[secret]", AWS_SECRET_ACCESS_KEY: "[secret]" });
+            const referenced = [...(restorePod(r).initContainers ?? []), ...restorePod(r).containers].flatMap((c: Manifest) =>
+                (c.env ?? []).map((e: Manifest) => e.valueFrom?.secretKeyRef?.name).filter(Boolean),
+            );
+            assert.ok(!referenced.includes("postgres-backup-s3"), "the writer's keys are not in the restore pod");
+            const egress = manifest(r, "NetworkPolicy", "postgres-restore").spec.egress as Manifest[];
+            assert.ok(egress.some((rule) => rule.ports.some((p: Manifest) => p.port === 9000) && rule.to[0].ipBlock), "egress to the endpoint's port");
         });
 
         it("analyzer: gunicorn workers from config, memory-backed worker and multiprocess dirs", async () => {

@@ -10,6 +10,7 @@ debian_packages=(
   chromium                                              # the end-to-end test's browser
   shellcheck yamllint
   openssl                                               # the test control plane's certificates
+  python3-venv                                          # the pinned S3 test server (tools/s3/venv.sh)
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -45,17 +46,20 @@ suite "typecheck (program, tools, tests)" npm run build
 suite "typecheck (policy pack)" npx tsc -p policy/tsconfig.json --noEmit
 # actionlint is built from its Go module on first use (~30 s), then cached; it runs shellcheck on every `run:` script.
 # shellcheck disable=SC2016  # expanded by the inner bash
-suite "lint (shellcheck, yamllint, actionlint)" bash -c 'shellcheck tools/*.sh tools/*/*.sh tools/pulumi/policy-analyzer .ci/run && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml && "$(bash tools/actionlint/binaries.sh)/actionlint"'
+suite "lint (shellcheck, yamllint, actionlint)" bash -c 'shellcheck tools/*.sh tools/*/*.sh tools/pulumi/policy-analyzer .ci/run && shellcheck -x components/services/postgres/scripts/*.sh && yamllint -s Pulumi.yaml Pulumi.dev.yaml Pulumi.prod.yaml .github .yamllint.yml && "$(bash tools/actionlint/binaries.sh)/actionlint"'
 suite "program: config, graphs, policies, renderers (mocha)" npm test
 # Fixed seed and run count (test/support/property-settings.ts): the same generated configs every run.
 suite "stack config properties (fast-check: generated configs render and pass nginx -t, promtool, redis-server, schema)" env -u NSIP_PROPERTY_RUNS -u NSIP_PROPERTY_SEED -u NSIP_PROPERTY_MINUTES npm run test:property
 # Includes the hostile-input suite (test/hostile.test.ts): the built api against the analyzer under
 # Debian's gunicorn with a generated corpus of bombs; about two minutes.
 suite "api (mocha, real PostgreSQL + Redis; hostile input vs the analyzer under gunicorn)" npm test --prefix apps/api
+# Builds the pinned moto + AWS CLI venv on first use (about 4 minutes), then reuses it.
+suite "backup and restore scripts (real PostgreSQL, real S3 API)" npm run test:backup
 suite "analyzer (pytest, Debian's Python)" bash -c 'cd apps/analyzer && /usr/bin/python3 -m pytest -q'
 suite "frontend (vitest)" npm test --prefix apps/frontend
-# Builds the control plane's binaries from Go modules on first use (tens of minutes on 2 cores), then reuses them.
-suite "control plane (real etcd, kube-apiserver, controllers, scheduler; kwok nodes)" env -u NSIP_PROPERTY_RUNS -u NSIP_PROPERTY_SEED -u NSIP_PROPERTY_MINUTES bash -c 'bash tools/k8s/binaries.sh >/dev/null && npm run test:control-plane'
+# Builds the control plane's binaries from Go modules on first use (tens of minutes on 2 cores), then reuses them;
+# the Pulumi CLI too (ops' "stack without outputs" test runs it), shared with the engine suite below.
+suite "control plane (real etcd, kube-apiserver, controllers, scheduler; kwok nodes)" env -u NSIP_PROPERTY_RUNS -u NSIP_PROPERTY_SEED -u NSIP_PROPERTY_MINUTES bash -c 'bash tools/k8s/binaries.sh >/dev/null && bash tools/pulumi/binaries.sh >/dev/null && npm run test:control-plane'
 # Builds the Pulumi CLI and its kubernetes/random plugins from Go modules on first use, then reuses them.
 suite "engine (pulumi up, preview, refresh, destroy on the control plane)" bash -c 'bash tools/pulumi/binaries.sh >/dev/null && npm run test:engine'
 suite "end-to-end (nginx + api + analyzer + PostgreSQL + Redis + Chromium)" bash -c 'npm run build --prefix apps/api >/dev/null && npm run build --prefix apps/frontend >/dev/null && npm run test:e2e'

@@ -16,7 +16,9 @@ import { grafanaService } from "./grafana";
 import { nginxService } from "./nginx";
 import { edgeServiceShape } from "./nginx/edge-service";
 import { postgresService } from "./postgres";
-import { BACKUP_PEER, PostgresBackup } from "./postgres/backup";
+import { BACKUP_PEER, BackupDestination, PostgresBackup } from "./postgres/backup";
+import { PostgresRestore, RESTORE_PEER } from "./postgres/restore";
+import { KubeStateMetricsRbac, kubeStateMetricsSpec } from "./kube-state-metrics";
 import { ports, ServiceName } from "./ports";
 import { prometheusService } from "./prometheus";
 import { PrometheusRbac } from "./prometheus/rbac";
@@ -39,11 +41,10 @@ export interface ServicesArgs {
     dependsOn: pulumi.Resource[];
     /** What pods, and pods with a volume claim, need of the cluster (nodes, CNI, DNS; the CSI driver). */
     clusterReadiness: ClusterReadiness;
-    /** The S3 side of the PostgreSQL backups (EKS only); without it there is no backup CronJob. */
+    /** Where the PostgreSQL backups go; without it there is no backup CronJob (nsip:backup.enabled false). */
     backup?: {
-        bucketName: pulumi.Input<string>;
-        region: string;
-        /** The bucket, role and Pod Identity association: a pod started before the association gets no credentials. */
+        destination: BackupDestination;
+        /** On EKS the bucket, role and Pod Identity association: a pod started before the association gets no credentials. */
         dependsOn: pulumi.Resource[];
     };
     /** Node autoscaling (EKS only); its Pod Identity association goes in `dependsOn`. */
@@ -61,7 +62,7 @@ const definitions: Record<ServiceName, (ctx: ServiceContext) => ServiceDefinitio
     nginx: nginxService,
 };
 
-/** The eight services, each through the shared workload builder, plus the edge's LoadBalancer, the migration Job and the backup CronJob. */
+/** The eight services, each through the shared workload builder, plus the edge's LoadBalancer, the migration Job, the backup CronJob and the restore template. */
 export class Services extends pulumi.ComponentResource {
     /** `host:port` inside the cluster, per service and port name. */
     public readonly endpoints: Record<string, string>;
@@ -75,7 +76,19 @@ export class Services extends pulumi.ComponentResource {
             pod: (peer) => selectorLabels({ name: peer, instance: args.instance }),
             kubeApiCidrs: args.kubeApiCidrs,
         };
-        const trafficTable = trafficFor({ backup: args.backup !== undefined, "cluster-autoscaler": args.clusterAutoscaler !== undefined });
+        const destination = args.backup?.destination;
+        const autoscaled = args.clusterAutoscaler !== undefined;
+        const trafficTable = trafficFor(
+            {
+                backup: destination !== undefined,
+                restore: destination !== undefined,
+                "kube-state-metrics": destination !== undefined,
+                "cluster-autoscaler": autoscaled,
+                s3: destination !== undefined && destination.kind !== "pvc",
+                "pod-identity-agent": destination?.kind === "s3" || autoscaled,
+            },
+            destination?.kind === "s3Compatible" ? endpointPort(destination.endpoint) : undefined,
+        );
 
         const build = (service: ServiceName, extraDependsOn: pulumi.Resource[] = []): Workload =>
             buildDefinition(service, definitions[service](ctx), extraDependsOn);
@@ -145,7 +158,7 @@ export class Services extends pulumi.ComponentResource {
             { ...child, dependsOn: [...args.dependsOn, ...runsPods, postgres] },
         );
         if (args.backup) {
-            new PostgresBackup(
+            const backup = new PostgresBackup(
                 `${name}-postgres-backup`,
                 {
                     namespace: args.namespace,
@@ -153,12 +166,29 @@ export class Services extends pulumi.ComponentResource {
                     instance: args.instance,
                     hardening: args.hardening,
                     schedule: ctx.config.backup.schedule,
-                    bucketName: args.backup.bucketName,
-                    region: args.backup.region,
+                    retentionDays: ctx.config.backup.retentionDays,
+                    destination: args.backup.destination,
                     networkPolicy: workloadPolicySpec(BACKUP_PEER, trafficTable, peers),
                 },
                 { ...child, dependsOn: [...args.dependsOn, ...runsPods, postgres, ...args.backup.dependsOn] },
             );
+            new PostgresRestore(
+                `${name}-postgres-restore`,
+                {
+                    namespace: args.namespace,
+                    namespaceName: ctx.namespace,
+                    instance: args.instance,
+                    hardening: args.hardening,
+                    destination: args.backup.destination,
+                    scriptsConfigMap: backup.scriptsConfigMap,
+                    storageClassName: ctx.storageClassName,
+                    networkPolicy: workloadPolicySpec(RESTORE_PEER, trafficTable, peers),
+                },
+                { ...child, dependsOn: [...args.dependsOn, postgres, ...args.backup.dependsOn] },
+            );
+            // Backup freshness: kube-state-metrics reports the CronJob's last success to Prometheus.
+            const ksmRbac = new KubeStateMetricsRbac(`${name}-kube-state-metrics-rbac`, { namespace: args.namespace, instance: args.instance }, child);
+            buildDefinition("kube-state-metrics", { spec: kubeStateMetricsSpec(ctx.namespace) }, [ksmRbac]);
         }
         build("api", [migrations]);
         build("frontend");
@@ -204,6 +234,12 @@ export class Services extends pulumi.ComponentResource {
         };
         this.registerOutputs({ endpoints: this.endpoints });
     }
+}
+
+/** The TCP port of an http(s) endpoint URL. */
+function endpointPort(endpoint: string): number {
+    const url = new URL(endpoint);
+    return url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
 }
 
 function checksum(files: Record<string, string>): string {

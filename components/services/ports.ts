@@ -8,6 +8,8 @@ export const ports = {
     redis: { resp: 6379, metrics: 9121 },
     prometheus: { http: 9090 },
     grafana: { http: 3000 },
+    /** With backups on: reports the backup CronJob's last success for the freshness alert. */
+    kubeStateMetrics: { metrics: 8080, telemetry: 8081 },
 } as const;
 
 export const serviceNames = ["nginx", "frontend", "api", "analyzer", "postgres", "redis", "prometheus", "grafana"] as const;

@@ -13,7 +13,9 @@ export const thirdPartyImages = {
     postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.20.1",
     redisExporter: "oliver006/redis_exporter:v1.88.0",
     nginxExporter: "nginx/nginx-prometheus-exporter:1.5.1",
-    /** Uploads the PostgreSQL dumps to S3 (prod on EKS). */
+    /** Reports the backup CronJob's last success (`kube_cronjob_status_last_successful_time`). */
+    kubeStateMetrics: "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.0",
+    /** Uploads the PostgreSQL dumps to S3 and S3-compatible endpoints. */
     awsCli: "amazon/aws-cli:2.35.19",
     /** Node autoscaling on EKS; its minor follows the cluster's Kubernetes minor (cluster.kubernetesVersion). */
     clusterAutoscaler: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2",

@@ -3,24 +3,31 @@ import { ports, ServiceName } from "./ports";
 
 /**
  * DESIGN.md's traffic table as data: the only flows the NetworkPolicies allow (plus DNS for every pod).
- * `migrations` is the schema-migration Job (api image), `backup` the PostgreSQL backup CronJob (prod on EKS),
+ * `migrations` is the schema-migration Job (api image), `backup` the PostgreSQL backup CronJob, `restore` the Jobs
+ * `ops restore` creates from the restore template,
  * `cluster-autoscaler` the node autoscaler (EKS), `outside` the load balancer's clients, `kube-api` the Kubernetes
- * API server, `s3` AWS S3 over HTTPS, `aws-api` the regional AWS APIs (Auto Scaling, EC2, EKS) over HTTPS and
- * `pod-identity-agent` the node-local EKS Pod Identity credential endpoint.
+ * API server, `s3` the backups' S3 endpoint (AWS S3 or an S3-compatible one), `aws-api` the regional AWS APIs (Auto
+ * Scaling, EC2, EKS) over HTTPS, `pod-identity-agent` the node-local EKS Pod Identity credential endpoint and
+ * `kube-state-metrics` the exporter of the backup CronJob's status.
  */
 export type Peer =
     | ServiceName
     | "migrations"
     | "backup"
+    | "restore"
     | "cluster-autoscaler"
+    | "kube-state-metrics"
     | "outside"
     | "kube-api"
     | "s3"
     | "aws-api"
     | "pod-identity-agent";
 
-/** Pods that exist only on some stacks; their flows are left out where they don't, so no policy names them. */
-export type OptionalPeer = "backup" | "cluster-autoscaler";
+/** Peers that exist only on some stacks; their flows are left out where they don't, so no policy names them. */
+export type OptionalPeer = "backup" | "restore" | "cluster-autoscaler" | "kube-state-metrics" | "s3" | "pod-identity-agent";
+
+/** Port of the S3 endpoint in the table; an S3-compatible endpoint on another port replaces it (trafficFor). */
+const S3_HTTPS = 443;
 
 export interface Flow {
     from: Peer;
@@ -46,9 +53,15 @@ export const trafficTable: readonly Flow[] = [
     { from: "nginx", to: "grafana", ports: [ports.grafana.http] },
     { from: "prometheus", to: "kube-api", ports: [443, 6443] },
     { from: "backup", to: "postgres", ports: [ports.postgres.sql] },
-    { from: "backup", to: "s3", ports: [443] },
+    { from: "backup", to: "s3", ports: [S3_HTTPS] },
     // The AWS CLI fetches the Pod Identity credentials over plain HTTP from the agent on its node.
     { from: "backup", to: "pod-identity-agent", ports: [80] },
+    // The restore reads what the backup wrote, with credentials of its own (read-only).
+    { from: "restore", to: "postgres", ports: [ports.postgres.sql] },
+    { from: "restore", to: "s3", ports: [S3_HTTPS] },
+    { from: "restore", to: "pod-identity-agent", ports: [80] },
+    { from: "prometheus", to: "kube-state-metrics", ports: [ports.kubeStateMetrics.metrics] },
+    { from: "kube-state-metrics", to: "kube-api", ports: [443, 6443] },
     { from: "cluster-autoscaler", to: "kube-api", ports: [443, 6443] },
     { from: "cluster-autoscaler", to: "aws-api", ports: [443] },
     { from: "cluster-autoscaler", to: "pod-identity-agent", ports: [80] },
@@ -56,7 +69,9 @@ export const trafficTable: readonly Flow[] = [
 ];
 
 /** The table for a stack: flows of optional pods the stack does not run are dropped. */
-export function trafficFor(present: Record<OptionalPeer, boolean>): readonly Flow[] {
+export function trafficFor(present: Record<OptionalPeer, boolean>, s3Port = S3_HTTPS): readonly Flow[] {
     const absent = (peer: Peer) => peer in present && !present[peer as OptionalPeer];
-    return trafficTable.filter((f) => !absent(f.from) && !absent(f.to));
+    return trafficTable
+        .filter((f) => !absent(f.from) && !absent(f.to))
+        .map((f) => (f.to === "s3" ? { ...f, ports: [s3Port] } : f));
 }

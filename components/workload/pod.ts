@@ -87,9 +87,10 @@ function container(c: PodContainer, uid: number, hardening: Hardening): Containe
         },
         volumeMounts: [
             ...c.writablePaths.map((w) => ({ name: scratchVolumeName(c, w.path), mountPath: w.path })),
-            ...(c.mounts ?? []).map((m) => ({ name: m.volume, mountPath: m.mountPath, subPath: m.subPath, readOnly: true })),
+            ...(c.mounts ?? []).map((m) => ({ name: m.volume, mountPath: m.mountPath, subPath: m.subPath, readOnly: !m.writable })),
             ...(c.dataMountPath ? [{ name: DATA_VOLUME, mountPath: c.dataMountPath }] : []),
         ],
+        ...(c.terminationMessagePolicy ? { terminationMessagePolicy: c.terminationMessagePolicy } : {}),
         lifecycle: hardening.zeroDowntimeRollouts ? { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } } : undefined,
     };
 }

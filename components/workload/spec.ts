@@ -24,10 +24,15 @@ export interface ContainerSpec {
     /** Readiness and liveness must differ: liveness only asks "is the process stuck?". */
     probes: { readiness: Probe; liveness: Probe; startup?: Probe };
     writablePaths: WritablePath[];
-    /** Config files and secrets: read-only mounts of the workload's `volumes`. */
-    mounts?: { volume: string; mountPath: string; subPath?: string }[];
+    /**
+     * Config files and secrets: read-only mounts of the workload's `volumes`. `writable` only for a volume a Job's
+     * containers hand files through (an init container's download for the main container).
+     */
+    mounts?: { volume: string; mountPath: string; subPath?: string; writable?: true }[];
     /** Mount point of the StatefulSet's persistent volume, if this container uses it. */
     dataMountPath?: string;
+    /** A Job's container whose failure must reach the Job's reader: the tail of its log becomes the termination message. */
+    terminationMessagePolicy?: "FallbackToLogsOnError";
 }
 
 export interface ServicePort {

@@ -11,6 +11,8 @@ import {
     waitForJob,
     waitForWorkloads,
 } from "./support";
+import { describeOps } from "./ops-suite";
+import { describeRestore } from "./restore-suite";
 
 /**
  * Both offline renders applied to a real control plane (etcd, kube-apiserver with EKS's admission
@@ -62,12 +64,39 @@ for (const stack of ["dev", "prod"] as const) {
             await waitForJob(deployed.plane.client, deployed.namespace, job.name);
         });
 
+        // Before the claims are checked: the backup's claim (dev) and the restore's safety claim bind once a first pod uses them.
+        it("completes a Job created from each CronJob: the backup and the restore template", async function () {
+            interface CronJob extends KubeObject {
+                metadata: KubeObject["metadata"] & { uid: string };
+                spec: { jobTemplate: { metadata?: Record<string, unknown>; spec: Record<string, unknown> } };
+            }
+            const client = deployed.plane.client;
+            const cronJobs = await client.list<CronJob>("batch/v1", "CronJob", deployed.namespace);
+            assert.deepEqual(cronJobs.map((c) => c.metadata.name).sort(), ["postgres-backup", "postgres-restore"], "every stack renders the backup CronJob and the restore template");
+            for (const cronJob of cronJobs) {
+                // What `kubectl create job --from=cronjob/...` sends (and `ops restore` for the template).
+                const name = `${cronJob.metadata.name}-manual`;
+                await client.call("POST", `/apis/batch/v1/namespaces/${deployed.namespace}/jobs`, {
+                    apiVersion: "batch/v1",
+                    kind: "Job",
+                    metadata: {
+                        name,
+                        annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
+                        ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: cronJob.metadata.name, uid: cronJob.metadata.uid, controller: true }],
+                    },
+                    spec: cronJob.spec.jobTemplate.spec,
+                });
+                await waitForJob(client, deployed.namespace, name);
+            }
+        });
+
         it("binds every PersistentVolumeClaim through its StorageClass", async function () {
             interface Claim extends KubeObject {
                 status?: { phase?: string };
             }
             const claims = await deployed.plane.client.list<Claim>("v1", "PersistentVolumeClaim", deployed.namespace);
-            assert.equal(claims.length, 3, "postgres, redis and prometheus data");
+            // Dev backs up to a claim of its own, prod to S3; both keep the restore's safety dumps on a claim.
+            assert.equal(claims.length, stack === "prod" ? 4 : 5, "postgres, redis and prometheus data, the safety dumps (and dev's backups)");
             assert.deepEqual(claims.filter((claim) => claim.status?.phase !== "Bound").map((claim) => claim.metadata.name), []);
             assert.deepEqual(deployed.plane.addOnErrors, []);
         });
@@ -79,6 +108,13 @@ for (const stack of ["dev", "prod"] as const) {
         it("is left unchanged by a second apply of the same render", async function () {
             assert.deepEqual(await objectsChangedBySecondApply(deployed.plane.client, deployed.rendered), []);
         });
+
+        if (stack === "dev") {
+            // The operator's command on this same deployment (mocha runs it after this suite's own tests).
+            describeOps(() => deployed);
+            // Then `ops restore`, which scales the api and adds an HPA: last, on the same deployment.
+            describeRestore(() => deployed);
+        }
 
         if (stack !== "prod") {
             return;
@@ -112,7 +148,7 @@ for (const stack of ["dev", "prod"] as const) {
             const client = deployed.plane.client;
             const expected = await waitForWorkloads(client, deployed.namespace);
             const budgets = await client.list<Budget>("policy/v1", "PodDisruptionBudget", deployed.namespace);
-            assert.equal(budgets.length, 9, "one per service, and the Cluster Autoscaler's");
+            assert.equal(budgets.length, 10, "one per service, kube-state-metrics' and the Cluster Autoscaler's");
             for (const budget of budgets) {
                 const workload = [...expected.keys()].find((key) => key.endsWith(`/${budget.metadata.name}`));
                 assert.ok(workload, `${budget.metadata.name} guards a workload`);
@@ -124,29 +160,6 @@ for (const stack of ["dev", "prod"] as const) {
                     `PodDisruptionBudget ${budget.metadata.name}`,
                 );
             }
-        });
-
-        it("completes a Job created from the backup CronJob", async function () {
-            interface CronJob extends KubeObject {
-                metadata: KubeObject["metadata"] & { uid: string };
-                spec: { jobTemplate: { metadata?: Record<string, unknown>; spec: Record<string, unknown> } };
-            }
-            const client = deployed.plane.client;
-            const [cronJob] = await client.list<CronJob>("batch/v1", "CronJob", deployed.namespace);
-            assert.ok(cronJob, "prod renders the backup CronJob");
-            // What `kubectl create job --from=cronjob/...` sends.
-            const name = `${cronJob.metadata.name}-manual`;
-            await client.call("POST", `/apis/batch/v1/namespaces/${deployed.namespace}/jobs`, {
-                apiVersion: "batch/v1",
-                kind: "Job",
-                metadata: {
-                    name,
-                    annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
-                    ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: cronJob.metadata.name, uid: cronJob.metadata.uid, controller: true }],
-                },
-                spec: cronJob.spec.jobTemplate.spec,
-            });
-            await waitForJob(client, deployed.namespace, name);
         });
 
         it("rejects a privileged pod in the namespace (Pod Security admission, restricted)", async function () {

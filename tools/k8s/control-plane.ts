@@ -76,6 +76,20 @@ export class ControlPlane {
         this.nodes = simulatedNodes();
     }
 
+    /**
+     * What kwok serves as every container's log (`kubectl logs`), in the CRI log format the kubelet reads
+     * (`<RFC3339Nano time> stdout F <line>`, see appendPodLog). Exec runs the command on this host, in workDir.
+     */
+    get podLogFile(): string {
+        return path.join(this.workDir, "pod.log");
+    }
+
+    /** Appends lines to what every container's log shows. */
+    appendPodLog(lines: readonly string[], stream: "stdout" | "stderr" = "stdout"): void {
+        const time = new Date().toISOString().replace("Z", "000000Z");
+        fs.appendFileSync(this.podLogFile, lines.map((line) => `${time} ${stream} F ${line}\n`).join(""));
+    }
+
     /** Errors the volume provisioner and the load-balancer stand-in met (a test asserts there are none). */
     get addOnErrors(): readonly string[] {
         return [...(this.provisioner?.loop.errors ?? []), ...(this.loadBalancers?.loop.errors ?? [])];
@@ -164,6 +178,11 @@ export class ControlPlane {
                 "--allow-privileged=true",
                 // The API server's own endpoints would carry 127.0.0.1, which Endpoints validation rejects.
                 "--endpoint-reconciler-type=none",
+                // Logs, exec and the node proxy go to kwok's kubelet API (its node address is 127.0.0.1), verified against our CA.
+                "--kubelet-preferred-address-types=InternalIP",
+                `--kubelet-certificate-authority=${pki.caCert}`,
+                `--kubelet-client-certificate=${admin.cert}`,
+                `--kubelet-client-key=${admin.key}`,
                 "--profiling=false",
                 `--cert-dir=${path.join(workDir, "apiserver-certs")}`,
             ]);
@@ -199,9 +218,18 @@ export class ControlPlane {
             await waitFor("kube-controller-manager", timeout, () => httpsOk(`https://127.0.0.1:${kcmPort}/healthz`));
             await waitFor("kube-scheduler", timeout, () => httpsOk(`https://127.0.0.1:${schedulerPort}/healthz`));
 
+            fs.writeFileSync(plane.podLogFile, "");
+            const debugging = path.join(workDir, "kwok-debugging.yaml");
+            fs.writeFileSync(debugging, kwokDebuggingConfig(plane.podLogFile, workDir));
             plane.spawn("kwok", bin("kwok"), [
                 `--kubeconfig=${kubeconfig("kwok")}`,
                 `--config=${bin("kwok-stages.yaml")}`,
+                `--config=${debugging}`,
+                // The kubelet API (logs, exec) on loopback, with a serving certificate the API server verifies.
+                "--node-ip=127.0.0.1",
+                `--node-port=${kwokPort}`,
+                `--tls-cert-file=${pki.serverCert}`,
+                `--tls-private-key-file=${pki.serverKey}`,
                 `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
                 `--cidr=${POD_CIDR}`,
                 `--server-address=127.0.0.1:${kwokPort}`,
@@ -373,3 +401,30 @@ export const CLUSTER_ADD_ONS = {
     prod: { storageClasses: [], provisioners: ["ebs.csi.aws.com"] },
     existing: { storageClasses: [{ name: "gp3", provisioner: "ebs.csi.aws.com", isDefault: true }], provisioners: [] },
 } satisfies Record<string, Pick<ControlPlaneOptions, "storageClasses" | "provisioners">>;
+
+/**
+ * kwok's kubelet-API answers for every pod: one log file for all containers (ClusterLogs) and exec as a
+ * local process in `execDir` (ClusterExec), so `kubectl logs` / `kubectl exec` paths run end to end.
+ */
+function kwokDebuggingConfig(logsFile: string, execDir: string): string {
+    return [
+        "apiVersion: kwok.x-k8s.io/v1alpha1",
+        "kind: ClusterLogs",
+        "metadata:",
+        "  name: every-pod",
+        "spec:",
+        "  logs:",
+        `  - logsFile: ${JSON.stringify(logsFile)}`,
+        "    follow: true",
+        "---",
+        "apiVersion: kwok.x-k8s.io/v1alpha1",
+        "kind: ClusterExec",
+        "metadata:",
+        "  name: every-pod",
+        "spec:",
+        "  execs:",
+        "  - local:",
+        `      workDir: ${JSON.stringify(execDir)}`,
+        "",
+    ].join("\n");
+}

@@ -7,6 +7,8 @@ export interface PostgresBackupStorageArgs {
     /** Namespace and ServiceAccount of the backup CronJob: the only identity that gets the role. */
     namespace: string;
     serviceAccount: string;
+    /** ServiceAccount of the restore Jobs: gets a role of its own that may only read the dumps. */
+    restoreServiceAccount: string;
     /** Dumps older than this are expired by S3. */
     retentionDays: number;
     /** Prod: `protect` + `retainOnDelete` on the bucket, so a stack teardown never takes the backups with it. */
@@ -19,12 +21,16 @@ export const BACKUP_PREFIX = "postgres/";
 /**
  * Where PostgreSQL dumps go: a private, versioned, encrypted S3 bucket that expires dumps after the
  * retention period, and an IAM role that EKS Pod Identity hands to the backup CronJob's ServiceAccount.
- * The role may put objects under `postgres/` and nothing else: no read, no list, no delete.
+ * The role may put objects under `postgres/` and nothing else: no read, no list, no delete. A second role, for the
+ * restore Jobs' ServiceAccount, may only list and read them.
  */
 export class PostgresBackupStorage extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
     public readonly bucketArn: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
+    public readonly readerRoleArn: pulumi.Output<string>;
+    /** Both Pod Identity associations: a pod started before its association gets no credentials. */
+    public readonly associations: aws.eks.PodIdentityAssociation[];
 
     constructor(name: string, args: PostgresBackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nsip:services:PostgresBackupStorage", name, {}, opts);
@@ -69,33 +75,36 @@ export class PostgresBackupStorage extends pulumi.ComponentResource {
             { parent: this, dependsOn: [versioning] },
         );
 
-        const role = new aws.iam.Role(
-            `${name}-role`,
-            {
-                description: `EKS Pod Identity role of ${args.namespace}/${args.serviceAccount}: writes PostgreSQL dumps to S3`,
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
-                }),
-            },
-            child,
-        );
-        const policy = new aws.iam.RolePolicy(
-            `${name}-put-dumps`,
-            { role: role.id, policy: bucket.arn.apply((arn) => JSON.stringify(uploadPolicy(arn))) },
-            child,
-        );
-        new aws.eks.PodIdentityAssociation(
-            `${name}-pod-identity`,
-            { clusterName: args.clusterName, namespace: args.namespace, serviceAccount: args.serviceAccount, roleArn: role.arn },
-            // Pods started before the role can write would fail their first upload.
-            { parent: this, dependsOn: [policy] },
-        );
+        const podIdentityRole = (suffix: string, serviceAccount: string, does: string, policyName: string, policy: (bucketArn: string) => object) => {
+            const role = new aws.iam.Role(
+                `${name}-${suffix}`,
+                {
+                    description: `EKS Pod Identity role of ${args.namespace}/${serviceAccount}: ${does}`,
+                    assumeRolePolicy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
+                    }),
+                },
+                child,
+            );
+            const rolePolicy = new aws.iam.RolePolicy(`${name}-${policyName}`, { role: role.id, policy: bucket.arn.apply((arn) => JSON.stringify(policy(arn))) }, child);
+            const association = new aws.eks.PodIdentityAssociation(
+                `${name}-${suffix === "role" ? "pod-identity" : `${suffix}-pod-identity`}`,
+                { clusterName: args.clusterName, namespace: args.namespace, serviceAccount, roleArn: role.arn },
+                // Pods started before the role's policy is in place would fail their first request.
+                { parent: this, dependsOn: [rolePolicy] },
+            );
+            return { role, association };
+        };
+        const writer = podIdentityRole("role", args.serviceAccount, "writes PostgreSQL dumps to S3", "put-dumps", uploadPolicy);
+        const reader = podIdentityRole("reader-role", args.restoreServiceAccount, "reads PostgreSQL dumps from S3 for a restore", "read-dumps", readPolicy);
 
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
-        this.roleArn = role.arn;
-        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, roleArn: this.roleArn });
+        this.roleArn = writer.role.arn;
+        this.readerRoleArn = reader.role.arn;
+        this.associations = [writer.association, reader.association];
+        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, roleArn: this.roleArn, readerRoleArn: this.readerRoleArn });
     }
 }
 
@@ -107,6 +116,20 @@ export function uploadPolicy(bucketArn: string): object {
     return {
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${bucketArn}/${BACKUP_PREFIX}*` }],
+    };
+}
+
+/**
+ * What `s3-backup.sh fetch` needs and nothing more: list the dumps (ListBucket, limited to the prefix) and get
+ * them. No Put, no Delete: the restore's credentials cannot change or remove a backup.
+ */
+export function readPolicy(bucketArn: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketArn, Condition: { StringLike: { "s3:prefix": [`${BACKUP_PREFIX}*`] } } },
+            { Effect: "Allow", Action: ["s3:GetObject"], Resource: `${bucketArn}/${BACKUP_PREFIX}*` },
+        ],
     };
 }
 

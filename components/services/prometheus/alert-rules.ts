@@ -21,6 +21,8 @@ export interface AlertRulesArgs {
     restartsPer15m?: number;
     /** Redis used/max memory ratio. Default 0.9. */
     redisMemoryRatio?: number;
+    /** With backups on: the CronJob kube-state-metrics reports, and the age its last success may reach. */
+    backup?: { cronJob: string; maxAgeSeconds: number };
 }
 
 interface AlertRule {
@@ -149,8 +151,45 @@ export function renderAlertRules(args: AlertRulesArgs): string {
         { name: "nsip-availability", rules: availability },
         { name: "nsip-api", rules: api },
         { name: "nsip-capacity", rules: capacity },
+        ...(args.backup ? [{ name: "nsip-backups", rules: backupRules(args.backup) }] : []),
     ];
     return "# Rendered by components/services/prometheus/alert-rules.ts. Do not edit by hand.\n" + stringify({ groups }, { lineWidth: 0 });
+}
+
+/** Freshness of the PostgreSQL backups, from kube-state-metrics' view of the backup CronJob. */
+function backupRules(backup: { cronJob: string; maxAgeSeconds: number }): AlertRule[] {
+    const cronJob = `cronjob="${backup.cronJob}"`;
+    const allowed = `${Number((backup.maxAgeSeconds / 3600).toFixed(2))}h`;
+    return [
+        {
+            alert: "BackupTooOld",
+            expr: `time() - kube_cronjob_status_last_successful_time{${cronJob}} > ${backup.maxAgeSeconds}`,
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "The last successful PostgreSQL backup is {{ $value | humanizeDuration }} old",
+                description: `The schedule allows ${allowed} between successful backups (its longest gap plus one run's deadline). Check the ${backup.cronJob} Jobs (ops status, ops logs) and the README's runbook.`,
+            },
+        },
+        {
+            alert: "BackupNeverSucceeded",
+            expr: `time() - kube_cronjob_created{${cronJob}} > ${backup.maxAgeSeconds}\nunless on (namespace, cronjob)\nkube_cronjob_status_last_successful_time{${cronJob}}`,
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "{{ $labels.cronjob }} has not completed one backup since it was created",
+                description: `The CronJob exists for longer than the ${allowed} its schedule allows, and no run has succeeded yet.`,
+            },
+        },
+        {
+            alert: "BackupStatusMissing",
+            expr: `absent(kube_cronjob_created{${cronJob}})`,
+            for: "30m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: `No status of the ${backup.cronJob} CronJob`,
+                description: "kube-state-metrics is down or not scraped, or the CronJob is gone: backup freshness is not watched.",
+            },
+        },
+    ];
 }
 
 function percent(ratio: number): string {

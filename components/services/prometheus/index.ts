@@ -1,4 +1,6 @@
 import { ports } from "../ports";
+import { BACKUP_NAME } from "../postgres/backup";
+import { backupMaxAgeSeconds } from "../postgres/backup-freshness";
 import { httpLiveness, httpReadiness, startup } from "../probes";
 import { imageTag, thirdPartyImages } from "../third-party-images";
 import { CONFIG_VOLUME, ServiceContext, ServiceDefinition } from "../context";
@@ -18,7 +20,11 @@ export function prometheusService(ctx: ServiceContext): ServiceDefinition {
                 ruleFiles: [`${CONFIG_DIR}/alert-rules.yml`],
                 scrapeIntervalSeconds: o.scrapeIntervalSeconds,
             }),
-            "alert-rules.yml": renderAlertRules({ apiErrorRatioThreshold: o.apiErrorRatioThreshold, apiLatencyP95Seconds: o.apiLatencyP95Seconds }),
+            "alert-rules.yml": renderAlertRules({
+                apiErrorRatioThreshold: o.apiErrorRatioThreshold,
+                apiLatencyP95Seconds: o.apiLatencyP95Seconds,
+                backup: ctx.config.backup.enabled ? { cronJob: BACKUP_NAME, maxAgeSeconds: backupMaxAgeSeconds(ctx.config.backup.schedule) } : undefined,
+            }),
         },
         spec: {
             name: "prometheus",

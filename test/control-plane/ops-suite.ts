@@ -1,0 +1,274 @@
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PassThrough, Writable } from "stream";
+import { KubeObject } from "../../tools/k8s/client";
+import { waitFor } from "../../tools/k8s/control-plane";
+import { OpsIo } from "../../tools/ops/commands";
+import { ExitCode } from "../../tools/ops/errors";
+import { runOps } from "../../tools/ops/main";
+import { REPO_ROOT } from "../../tools/ops/stack";
+import { engineBinaries } from "../../tools/pulumi/engine";
+import { freePorts } from "../../tools/testenv";
+import { READY_TIMEOUT_MS, StackOnControlPlane, waitForJob, waitForWorkloads } from "./support";
+
+/**
+ * `ops` against a deployed render on the real control plane: the commands run in-process (runOps, the
+ * same function `npm run ops` calls) with the stack's outputs in a file, the way `--outputs` reads them.
+ * kwok plays the kubelets' API: every container's log is ControlPlane.podLogFile, exec runs on this host.
+ */
+
+interface Run {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+function captured(): { stream: Writable; text: () => string } {
+    const chunks: Buffer[] = [];
+    const stream = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+            chunks.push(Buffer.from(chunk));
+            done();
+        },
+    });
+    return { stream, text: () => Buffer.concat(chunks).toString("utf8") };
+}
+
+async function ops(argv: string[], options: { now?: Date; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
+    const stdout = captured();
+    const stderr = captured();
+    const stdin = new PassThrough();
+    stdin.end();
+    const io: OpsIo = { stdout: stdout.stream, stderr: stderr.stream, stdin, interactive: false, env: options.env ?? process.env, cwd: options.cwd ?? REPO_ROOT };
+    const now = options.now;
+    const code = await runOps(argv, io, now === undefined ? undefined : () => now);
+    return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+function imagesOf(deployed: StackOnControlPlane): Record<string, string> {
+    const images: Record<string, string> = {};
+    for (const manifest of Object.values(deployed.rendered.manifests)) {
+        const object = manifest as { kind?: string; metadata?: { name?: string }; spec?: { template?: { spec?: { containers?: { name: string; image: string }[] } } } };
+        const name = object.metadata?.name ?? "";
+        if (object.kind === "Deployment" && ["api", "frontend", "analyzer"].includes(name)) {
+            const container = object.spec?.template?.spec?.containers?.find((candidate) => candidate.name === name);
+            assert.ok(container, `the ${name} Deployment has its container`);
+            images[name] = container.image;
+        }
+    }
+    assert.deepEqual(Object.keys(images).sort(), ["analyzer", "api", "frontend"]);
+    return images;
+}
+
+/** Registers the ops tests on a deployed dev render; `deployed` is read when the tests run. */
+export function describeOps(deployed: () => StackOnControlPlane): void {
+    describe("ops against the deployed stack", function () {
+        this.timeout(READY_TIMEOUT_MS * 2);
+        let dir: string;
+        let outputsFile: string;
+        const stackArgs = () => ["--outputs", outputsFile];
+
+        before(function () {
+            const { plane, namespace } = deployed();
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "nsip-ops-"));
+            outputsFile = path.join(dir, "outputs.json");
+            const outputs = { namespace, kubeconfig: fs.readFileSync(plane.kubeconfigPath, "utf8"), imageDigests: imagesOf(deployed()) };
+            fs.writeFileSync(outputsFile, JSON.stringify(outputs));
+        });
+
+        after(function () {
+            fs.rmSync(dir, { recursive: true, force: true });
+        });
+
+        it("status: every workload rolled out, HPAs, claims and the backup CronJob's last success", async function () {
+            const { plane, namespace } = deployed();
+            await waitForWorkloads(plane.client, namespace);
+            const run = await ops(["status", ...stackArgs()]);
+            assert.equal(run.code, ExitCode.Ok, run.stderr + run.stdout);
+            for (const workload of ["Deployment/api", "Deployment/frontend", "StatefulSet/postgres", "StatefulSet/redis"]) {
+                assert.match(run.stdout, new RegExp(`^${workload}\\s+(\\d+)/\\1\\s+\\d+\\s+complete$`, "m"), `${workload} ready and rolled out:\n${run.stdout}`);
+            }
+            assert.match(run.stdout, /^HPAs: none$/m, "dev scales by hand");
+            assert.match(run.stdout, /^postgres-backups\s+Bound\s+\S+\s+unknown \(no kubelet stats\)$/m);
+
+            // The CronJob controller recorded the success of the Job the render suite ran from this CronJob.
+            interface CronJob extends KubeObject {
+                status?: { lastSuccessfulTime?: string };
+            }
+            let lastSuccess = "";
+            await waitFor("the backup CronJob's lastSuccessfulTime", READY_TIMEOUT_MS, async () => {
+                lastSuccess = (await plane.client.get<CronJob>("batch/v1", "CronJob", namespace, "postgres-backup"))?.status?.lastSuccessfulTime ?? "";
+                return lastSuccess !== "";
+            });
+            const last = new Date(lastSuccess);
+            const now = new Date(last.getTime() + 2 * 3600_000);
+            const fresh = await ops(["status", ...stackArgs()], { now });
+            assert.equal(fresh.code, ExitCode.Ok, fresh.stderr);
+            assert.match(fresh.stdout, new RegExp(`^last backup: ${last.toISOString().replace(/\./g, "\\.")} \\(2h ago, fresh, allowed 1d3h by schedule "0 3 \\* \\* \\*"\\)$`, "m"));
+            const stale = await ops(["status", ...stackArgs()], { now: new Date(now.getTime() + 30 * 86400_000) });
+            assert.equal(stale.code, ExitCode.Unhealthy);
+            assert.match(stale.stdout, /\(30d2h ago, stale, /);
+            assert.match(stale.stderr, /the last backup is too old/);
+        });
+
+        it("health: readiness from the EndpointSlices, and which health endpoints the NetworkPolicies let the API server probe", async function () {
+            const run = await ops(["health", ...stackArgs()]);
+            const rows = new Map<string, string>(run.stdout.trim().split("\n").slice(1).map((line) => [line.split(/\s+/)[0] ?? "", line]));
+            for (const [service, line] of rows) {
+                assert.match(line, /\s(\d+)\/\1 endpoints ready\s/, `${service}: ${line}`);
+            }
+            assert.match(rows.get("api") ?? "", /not probed: the NetworkPolicies admit no traffic from the API server to port 3000$/);
+            assert.match(rows.get("postgres") ?? "", /no HTTP health endpoint/, run.stdout);
+            assert.match(rows.get("redis") ?? "", /no HTTP health endpoint/, run.stdout);
+            assert.match(rows.get("nginx") ?? "", /no HTTP health endpoint/, "its in-cluster Service serves metrics only");
+            // The edge admits anyone on its traffic port, so its public Service is probed; the API server will not proxy to kwok's made-up pod IPs.
+            assert.match(rows.get("nginx-public") ?? "", /^nginx-public\s+UNHEALTHY\s+1\/1 endpoints ready\s+GET \S+ on 80(: HTTP [45]\d\d | failed: )/, run.stdout);
+            assert.equal(run.code, ExitCode.Unhealthy, run.stdout);
+        });
+
+        it("version: the deployed images match the stack's imageDigests; a different digest is drift (exit 6)", async function () {
+            const matching = await ops(["version", ...stackArgs()]);
+            assert.equal(matching.code, ExitCode.Ok, matching.stderr + matching.stdout);
+            for (const name of ["api", "frontend", "analyzer"]) {
+                assert.match(matching.stdout, new RegExp(`^Deployment/${name}\\s+\\S+\\s+\\S+@sha256:[0-9a-f]{64}\\s+.*matches$`, "m"), matching.stdout);
+            }
+            assert.match(matching.stdout, /^StatefulSet\/postgres\s+\S+\s+\S+.*third-party$/m);
+
+            const outputs = JSON.parse(fs.readFileSync(outputsFile, "utf8")) as { imageDigests: Record<string, string> };
+            const drifted = path.join(dir, "drifted.json");
+            fs.writeFileSync(drifted, JSON.stringify({ ...outputs, imageDigests: { ...outputs.imageDigests, api: `registry.example/nsip/api@sha256:${"0".repeat(64)}` } }));
+            const drift = await ops(["version", "--outputs", drifted]);
+            assert.equal(drift.code, ExitCode.Drift);
+            assert.match(drift.stdout, /^Deployment\/api\s+.*DRIFT$/m);
+            assert.match(drift.stdout, /^Deployment\/frontend\s+.*matches$/m);
+            assert.match(drift.stderr, /Deployment\/api differ from the stack's imageDigests/);
+        });
+
+        it("backup: runs a Job from the postgres-backup CronJob and waits for it", async function () {
+            const { plane, namespace } = deployed();
+            const now = new Date();
+            const run = await ops(["backup", ...stackArgs()], { now });
+            assert.equal(run.code, ExitCode.Ok, run.stderr + run.stdout);
+            const name = /Job (postgres-backup-manual-\S+) created/.exec(run.stdout)?.[1];
+            assert.ok(name, run.stdout);
+            assert.match(run.stdout, new RegExp(`backup Job ${name} complete`));
+            interface Job extends KubeObject {
+                metadata: KubeObject["metadata"] & { ownerReferences?: { kind: string; name: string }[]; annotations?: Record<string, string> };
+                spec: { template: { spec: { containers: { name: string; command?: string[] }[] } } };
+            }
+            const job = await plane.client.get<Job>("batch/v1", "Job", namespace, name);
+            assert.ok(job);
+            assert.deepEqual(job.metadata.ownerReferences?.map((owner) => `${owner.kind}/${owner.name}`), ["CronJob/postgres-backup"]);
+            assert.equal(job.metadata.annotations?.["cronjob.kubernetes.io/instantiate"], "manual");
+            assert.deepEqual(job.spec.template.spec.containers.map((container) => container.command), [["/scripts/pg-backup.sh"]]);
+            await waitForJob(plane.client, namespace, name);
+        });
+
+        it("backups: lists what the lister pod printed (kwok serves its log), newest first, with size and age", async function () {
+            const { plane } = deployed();
+            // What the lister prints for two manifests, among a log line of the scripts.
+            plane.appendPodLog([
+                '{"name":"20261201T030000Z","sizeBytes":1048576,"createdAt":"2026-12-01T03:00:00Z"}',
+                "2026-12-02T03:00:01Z a script's log line on stderr",
+                '{"name":"20261202T030000Z","sizeBytes":2048,"createdAt":"2026-12-02T03:00:00Z"}',
+            ]);
+            const run = await ops(["backups", ...stackArgs()], { now: new Date("2026-12-02T05:00:00Z") });
+            assert.equal(run.code, ExitCode.Ok, run.stderr + run.stdout);
+            const lines = run.stdout.trim().split("\n").map((line) => line.split(/\s+/));
+            assert.deepEqual(lines, [
+                ["NAME", "CREATED", "AGE", "SIZE"],
+                ["20261202T030000Z", "2026-12-02T03:00:00.000Z", "2h", "2.0", "KiB"],
+                ["20261201T030000Z", "2026-12-01T03:00:00.000Z", "1d2h", "1.0", "MiB"],
+            ]);
+        });
+
+        it("logs: a running pod's main container through the API server, with --tail", async function () {
+            const { plane } = deployed();
+            const marker = `ops-logs-${Date.now()}`;
+            plane.appendPodLog([`${marker} first`, `${marker} last`]);
+            const all = await ops(["logs", "api", ...stackArgs()]);
+            assert.equal(all.code, ExitCode.Ok, all.stderr);
+            assert.match(all.stdout, new RegExp(`${marker} first\n${marker} last\n$`));
+            const tail = await ops(["logs", "api", "--tail", "1", ...stackArgs()]);
+            assert.equal(tail.code, ExitCode.Ok, tail.stderr);
+            assert.equal(tail.stdout, `${marker} last\n`);
+            const noContainer = await ops(["logs", "api", "--container", "nope", ...stackArgs()]);
+            assert.equal(noContainer.code, ExitCode.NotFound);
+            assert.match(noContainer.stderr, /Deployment\/api has no container "nope"; its containers: api/);
+        });
+
+        it("exec: runs the command through the Exec websocket API and passes its output and failure on", async function () {
+            const ok = await ops(["exec", "redis", ...stackArgs(), "--", "sh", "-c", "echo from-exec; echo to-stderr >&2"]);
+            assert.equal(ok.code, 0, ok.stderr);
+            assert.equal(ok.stdout, "from-exec\n");
+            assert.match(ok.stderr, /to-stderr/);
+            const failing = await ops(["exec", "redis", ...stackArgs(), "--", "sh", "-c", "exit 3"]);
+            assert.notEqual(failing.code, 0);
+            assert.match(failing.stderr, /exit status 3/);
+        });
+
+        it("restart: sets restartedAt on the pod template and the Deployment rolls out again", async function () {
+            const { plane, namespace } = deployed();
+            const at = new Date("2026-12-02T05:15:00.000Z");
+            const run = await ops(["restart", "frontend", ...stackArgs()], { now: at });
+            assert.equal(run.code, ExitCode.Ok, run.stderr);
+            interface Deployment extends KubeObject {
+                metadata: KubeObject["metadata"] & { generation?: number };
+                spec: { template: { metadata: { annotations?: Record<string, string> } } };
+            }
+            const deployment = await plane.client.get<Deployment>("apps/v1", "Deployment", namespace, "frontend");
+            assert.equal(deployment?.spec.template.metadata.annotations?.["kubectl.kubernetes.io/restartedAt"], at.toISOString());
+            interface ReplicaSet extends KubeObject {
+                metadata: KubeObject["metadata"] & { ownerReferences?: { name: string }[] };
+            }
+            await waitFor("a second ReplicaSet of frontend", READY_TIMEOUT_MS, async () => {
+                const sets = await plane.client.list<ReplicaSet>("apps/v1", "ReplicaSet", namespace);
+                return sets.filter((set) => set.metadata.ownerReferences?.some((owner) => owner.name === "frontend")).length >= 2;
+            });
+            await waitForWorkloads(plane.client, namespace);
+            const status = await ops(["status", ...stackArgs()]);
+            assert.match(status.stdout, /^Deployment\/frontend\s+(\d+)\/\1\s+\d+\s+complete$/m);
+        });
+
+        it("names the valid services when a service is unknown (exit 3)", async function () {
+            const run = await ops(["restart", "databse", ...stackArgs()]);
+            assert.equal(run.code, ExitCode.NotFound);
+            assert.match(run.stderr, /unknown service "databse" in namespace \S+; valid services: .*\banalyzer\b.*\bapi\b.*\bpostgres\b.*\bredis\b/);
+        });
+
+        it("names the server URL when the cluster is unreachable (exit 4)", async function () {
+            const [port] = await freePorts(1);
+            const kubeconfig = fs.readFileSync(deployed().plane.kubeconfigPath, "utf8").replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${port}`);
+            const file = path.join(dir, "unreachable.kubeconfig");
+            fs.writeFileSync(file, kubeconfig);
+            const run = await ops(["status", "--kubeconfig", file, "--namespace", deployed().namespace]);
+            assert.equal(run.code, ExitCode.Unreachable, run.stderr);
+            assert.match(run.stderr, new RegExp(`the cluster is unreachable at https://127\\.0\\.0\\.1:${port}`));
+        });
+
+        it("says how to deploy a stack that has no outputs (exit 3), through the real Pulumi CLI", async function () {
+            const binDir = engineBinaries();
+            const home = fs.mkdtempSync(path.join(dir, "pulumi-"));
+            fs.mkdirSync(path.join(home, "state"));
+            fs.writeFileSync(path.join(home, "Pulumi.yaml"), "name: nsip-ops-test\nruntime: nodejs\n");
+            const env = {
+                ...process.env,
+                PATH: `${binDir}:${process.env["PATH"] ?? ""}`,
+                PULUMI_HOME: path.join(home, "pulumi-home"),
+                PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
+                PULUMI_CONFIG_PASSPHRASE: "nsip-ops-test",
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+            };
+            execFileSync("pulumi", ["stack", "init", "empty", "--non-interactive"], { cwd: home, env, stdio: "pipe" });
+            const empty = await ops(["status", "--stack", "empty"], { env, cwd: home });
+            assert.equal(empty.code, ExitCode.NotFound, empty.stderr);
+            assert.match(empty.stderr, /stack empty has no outputs: deploy it with `pulumi up --stack empty`/);
+            const missing = await ops(["status", "--stack", "absent"], { env, cwd: home });
+            assert.equal(missing.code, ExitCode.NotFound, missing.stderr);
+            assert.match(missing.stderr, /stack absent does not exist .*pulumi up --stack absent/);
+        });
+    });
+}
