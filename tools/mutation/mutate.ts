@@ -3,15 +3,18 @@ import * as fs from "fs";
 import * as path from "path";
 
 /**
- * `npm run mutate [-- <stryker run options>]`: StrykerJS over the scope in stryker.config.json, then
- * the per-file mutation scores against the 90% bar and the count of mutants disabled in the code.
- * `npm run mutate -- --incremental` reuses reports/mutation/stryker-incremental.json (gitignored);
- * `--mutate <file>` narrows the run while working on one file. Static mutants (module-level code, run while
- * modules load) are ignored unless `--with-static`: each needs a fresh runner and the whole suite.
+ * `npm run mutate [-- [<file>...] [--spec <test file>...] [--with-static] [<stryker run options>]]`: StrykerJS over
+ * the scope in stryker.config.json (or only the files named), then the per-file mutation scores against the 90% bar
+ * and the count of mutants disabled in the code. `--spec` runs only the named test files (repeatable) instead of the
+ * whole suite: much faster on one file whose covering tests are known. `--incremental` reuses
+ * reports/mutation/stryker-incremental.json (gitignored). Static mutants (module-level code, run while modules load)
+ * are ignored unless `--with-static`: each needs a fresh runner and every test.
  */
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const CONFIG = path.join(REPO_ROOT, "stryker.config.json");
+/** The config a narrowed run uses: stryker.config.json with `mutate` and the mocha spec replaced. */
+const SUBSET_CONFIG = path.join(REPO_ROOT, "reports", "mutation", "stryker.subset.config.json");
 const REPORT = path.join(REPO_ROOT, "reports", "mutation", "mutation.json");
 const STRYKER = path.join(REPO_ROOT, "node_modules", ".bin", "stryker");
 const MIN_SCORE = 90;
@@ -59,11 +62,58 @@ function score(mutants: MutantResult[]): { score: number; valid: number; ignored
     return { score: valid === 0 ? 100 : (100 * detected) / valid, valid, ignored };
 }
 
+interface Options {
+    files: string[];
+    specs: string[];
+    withStatic: boolean;
+    strykerArgs: string[];
+}
+
+/** Our own options out of the command line; everything else goes to `stryker run` unchanged. */
+function parseArgs(args: string[]): Options {
+    const inScope = new Set(scopeFiles());
+    const options: Options = { files: [], specs: [], withStatic: false, strykerArgs: [] };
+    for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        if (arg === "--with-static") options.withStatic = true;
+        else if (arg === "--spec") {
+            const spec = args[++i];
+            if (spec === undefined || !fs.existsSync(path.join(REPO_ROOT, spec))) {
+                throw new Error(`--spec expects an existing test file, got ${spec === undefined ? "nothing" : `'${spec}'`}`);
+            }
+            options.specs.push(spec);
+        } else if (!arg.startsWith("-") && args[i - 1] !== "--mutate" && arg.endsWith(".ts")) {
+            if (!inScope.has(arg)) {
+                throw new Error(`'${arg}' is not in the mutation scope of stryker.config.json (expected one of: ${[...inScope].join(", ")})`);
+            }
+            options.files.push(arg);
+        } else options.strykerArgs.push(arg);
+    }
+    return options;
+}
+
+/** The config file for this run: the repository's, or a narrowed copy of it for named files or test files. */
+function configFor(options: Options): string {
+    if (options.files.length === 0 && options.specs.length === 0) return CONFIG;
+    const config = JSON.parse(fs.readFileSync(CONFIG, "utf8")) as Record<string, unknown> & { mochaOptions: Record<string, unknown> };
+    delete config.$schema;
+    if (options.files.length > 0) config.mutate = options.files;
+    if (options.specs.length > 0) config.mochaOptions = { ...config.mochaOptions, spec: options.specs };
+    fs.mkdirSync(path.dirname(SUBSET_CONFIG), { recursive: true });
+    fs.writeFileSync(SUBSET_CONFIG, `${JSON.stringify(config, null, 2)}\n`);
+    return SUBSET_CONFIG;
+}
+
 function main(): number {
-    const args = process.argv.slice(2);
-    const withStatic = args.includes("--with-static");
-    const strykerArgs = [...args.filter((a) => a !== "--with-static"), ...(withStatic ? [] : ["--ignoreStatic"])];
-    const run = spawnSync(STRYKER, ["run", ...strykerArgs], { cwd: REPO_ROOT, stdio: "inherit" });
+    let options: Options;
+    try {
+        options = parseArgs(process.argv.slice(2));
+    } catch (error) {
+        process.stderr.write(`mutate: ${(error as Error).message}\n`);
+        return 2;
+    }
+    const strykerArgs = [...options.strykerArgs, ...(options.withStatic ? [] : ["--ignoreStatic"])];
+    const run = spawnSync(STRYKER, ["run", configFor(options), ...strykerArgs], { cwd: REPO_ROOT, stdio: "inherit" });
     if (run.status !== 0) {
         process.stderr.write(`mutate: stryker exited ${run.status ?? run.signal}\n`);
         return run.status ?? 1;
