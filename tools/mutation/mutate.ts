@@ -1,4 +1,5 @@
 import { spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -13,9 +14,7 @@ import * as path from "path";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const CONFIG = path.join(REPO_ROOT, "stryker.config.json");
-/** The config a narrowed run uses: stryker.config.json with `mutate` and the mocha spec replaced. */
-const SUBSET_CONFIG = path.join(REPO_ROOT, "reports", "mutation", "stryker.subset.config.json");
-const REPORT = path.join(REPO_ROOT, "reports", "mutation", "mutation.json");
+const REPORTS = path.join(REPO_ROOT, "reports", "mutation");
 const STRYKER = path.join(REPO_ROOT, "node_modules", ".bin", "stryker");
 const MIN_SCORE = 90;
 const DISABLE_COMMENT = /\/\/\s*Stryker disable\b.*$/;
@@ -92,16 +91,27 @@ function parseArgs(args: string[]): Options {
     return options;
 }
 
-/** The config file for this run: the repository's, or a narrowed copy of it for named files or test files. */
-function configFor(options: Options): string {
-    if (options.files.length === 0 && options.specs.length === 0) return CONFIG;
+/**
+ * The config file and JSON report of this run: the repository's, or for named files or test files a narrowed copy
+ * under reports/mutation/subset-<hash>/ with its own reports and incremental file, so narrowed runs (also several
+ * at once) never overwrite the full run's.
+ */
+function configFor(options: Options): { config: string; report: string } {
+    const full = { config: CONFIG, report: path.join(REPORTS, "mutation.json") };
+    if (options.files.length === 0 && options.specs.length === 0) return full;
+    const id = createHash("sha256").update(JSON.stringify([options.files, options.specs])).digest("hex").slice(0, 10);
+    const dir = path.join(REPORTS, `subset-${id}`);
+    const relative = (file: string) => path.relative(REPO_ROOT, path.join(dir, file));
     const config = JSON.parse(fs.readFileSync(CONFIG, "utf8")) as Record<string, unknown> & { mochaOptions: Record<string, unknown> };
     delete config.$schema;
     if (options.files.length > 0) config.mutate = options.files;
     if (options.specs.length > 0) config.mochaOptions = { ...config.mochaOptions, spec: options.specs };
-    fs.mkdirSync(path.dirname(SUBSET_CONFIG), { recursive: true });
-    fs.writeFileSync(SUBSET_CONFIG, `${JSON.stringify(config, null, 2)}\n`);
-    return SUBSET_CONFIG;
+    config.htmlReporter = { fileName: relative("mutation.html") };
+    config.jsonReporter = { fileName: relative("mutation.json") };
+    config.incrementalFile = relative("stryker-incremental.json");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "stryker.config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    return { config: path.join(dir, "stryker.config.json"), report: path.join(dir, "mutation.json") };
 }
 
 function main(): number {
@@ -113,12 +123,14 @@ function main(): number {
         return 2;
     }
     const strykerArgs = [...options.strykerArgs, ...(options.withStatic ? [] : ["--ignoreStatic"])];
-    const run = spawnSync(STRYKER, ["run", configFor(options), ...strykerArgs], { cwd: REPO_ROOT, stdio: "inherit" });
+    const { config, report: reportFile } = configFor(options);
+    if (config !== CONFIG) process.stdout.write(`mutate: narrowed run, config and reports in ${path.relative(REPO_ROOT, path.dirname(config))}/\n`);
+    const run = spawnSync(STRYKER, ["run", config, ...strykerArgs], { cwd: REPO_ROOT, stdio: "inherit" });
     if (run.status !== 0) {
         process.stderr.write(`mutate: stryker exited ${run.status ?? run.signal}\n`);
         return run.status ?? 1;
     }
-    const report = JSON.parse(fs.readFileSync(REPORT, "utf8")) as Report;
+    const report = JSON.parse(fs.readFileSync(reportFile, "utf8")) as Report;
     const rows = Object.entries(report.files)
         .map(([file, { mutants }]) => ({ file, ...score(mutants) }))
         .sort((a, b) => a.file.localeCompare(b.file));
