@@ -419,6 +419,7 @@ describe("workload builder, in process", () => {
             const recorder = await build(apiSpec(), relaxed);
             const spec = recorder.one("kubernetes:apps/v1:Deployment").inputs.spec;
             assert.equal(spec.replicas, 3);
+            assert.deepEqual(spec.template.spec.volumes, [], "no volumes the spec did not ask for");
             assert.deepEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } });
             assert.equal(recorder.ofType("kubernetes:policy/v1:PodDisruptionBudget").length, 0);
             assert.equal(recorder.ofType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length, 0);
