@@ -49,6 +49,8 @@ describe("policy pack: Pod Security Standards, restricted (policy/pod-security.t
     it("a compliant pod, with init containers, safe sysctls and allowed volume types, has no violation", () => {
         assert.deepEqual(restrictedViolations(compliantPod()), []);
         assert.deepEqual(violationsOf((pod) => (pod.securityContext.appArmorProfile = { type: "Localhost" })), []);
+        assert.deepEqual(violationsOf((pod) => (pod.securityContext.appArmorProfile = { type: "RuntimeDefault" })), []);
+        assert.deepEqual(violationsOf((pod) => (pod.containers[0].securityContext.seccompProfile = { type: "Localhost" })), []);
         assert.deepEqual(violationsOf((pod) => (pod.securityContext.seccompProfile = { type: "Localhost" })), []);
         assert.deepEqual(violationsOf((pod) => (pod.containers[0].securityContext.capabilities.add = ["NET_BIND_SERVICE"])), []);
         assert.deepEqual(violationsOf((pod) => (pod.containers[0].securityContext.procMount = "Default")), []);
@@ -142,7 +144,11 @@ describe("policy pack: Pod Security Standards, restricted (policy/pod-security.t
             assert.equal(podSpecOf({ kind, spec: { template: { spec } } }), spec, kind);
         }
         assert.equal(podSpecOf({ kind: "CronJob" }), undefined);
+        assert.equal(podSpecOf({ kind: "CronJob", spec: {} }), undefined);
+        assert.equal(podSpecOf({ kind: "CronJob", spec: { jobTemplate: {} } }), undefined);
+        assert.equal(podSpecOf({ kind: "CronJob", spec: { jobTemplate: { spec: {} } } }), undefined);
         assert.equal(podSpecOf({ kind: "Deployment" }), undefined);
+        assert.equal(podSpecOf({ kind: "Deployment", spec: {} }), undefined);
         assert.equal(podSpecOf({ kind: "Service", spec }), undefined);
     });
 });
