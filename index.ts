@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { ClusterArgs, createCluster, findRetainedData, RetainedData } from "./components/cluster";
+import { ClusterArgs, createCluster, EKS_ADDON_CONFIG_KEYS, EKS_ADDONS, EksAddonName, findRetainedData, RetainedData } from "./components/cluster";
 import { eksServiceCidr, kubernetesServiceIp } from "./components/cluster/cidr";
 import { engineOnThisMachine, localClusterPorts, takenPorts } from "./components/cluster/local-ports";
 import { AppImages, AppName, appNames, resolveBuildContext } from "./components/images";
@@ -40,7 +40,8 @@ export = async function nsip(): Promise<StackOutputs> {
         config.cluster.provider === "eks" && config.hardening.protectData
             ? await findRetainedData({ clusterName: config.cluster.name, repositoryNames: appNames.map((app) => `${REPOSITORY_PREFIX}/${app}`) }, providers.aws)
             : undefined;
-    const cluster = createCluster("nsip", clusterArgs(config, retained), { providers });
+    const deployedTags = Object.fromEntries(buildContexts.map((ctx) => [ctx.name, ctx.contentTag]));
+    const cluster = createCluster("nsip", clusterArgs(config, retained, deployedTags), { providers });
     // The offline render has no Docker engine to ask: it shows the EKS default platform.
     const buildPlatform = await imagePlatform(config.images.platform, config.cluster.provider, isOfflineRender() ? async () => "linux/amd64" : undefined);
 
@@ -154,7 +155,7 @@ function cloudProviders(config: NsipConfig): Record<string, pulumi.ProviderResou
 /** ECR repositories are `<prefix>/<app>`. */
 const REPOSITORY_PREFIX = "nsip";
 
-function clusterArgs(config: NsipConfig, retained: RetainedData | undefined): ClusterArgs {
+function clusterArgs(config: NsipConfig, retained: RetainedData | undefined, deployedTags: Record<string, string>): ClusterArgs {
     const c = config.cluster;
     switch (c.provider) {
         case "eks":
@@ -170,6 +171,7 @@ function clusterArgs(config: NsipConfig, retained: RetainedData | undefined): Cl
                 logRetentionDays: c.logRetentionDays,
                 extraLogTypes: c.extraLogTypes,
                 nodeGroup: c.nodeGroup,
+                addonVersions: Object.fromEntries(EKS_ADDONS.map((addon) => [addon, c.addonVersions[EKS_ADDON_CONFIG_KEYS[addon]]])) as Record<EksAddonName, string>,
                 registry: {
                     imageNames: [...appNames],
                     repositoryPrefix: REPOSITORY_PREFIX,
@@ -177,6 +179,7 @@ function clusterArgs(config: NsipConfig, retained: RetainedData | undefined): Cl
                     untaggedExpiryDays: 7,
                     keepTaggedImages: 30,
                     mutableTagPatterns: ["buildcache"],
+                    deployedTags,
                 },
                 protectData: config.hardening.protectData,
                 adopt: retained,

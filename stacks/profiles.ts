@@ -85,6 +85,17 @@ export function clusterDefaults(env: Environment, stack: string, provider: Clust
                 extraLogTypes: [],
                 logRetentionDays: env === "prod" ? 90 : 14,
                 nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50, amiType: "AL2023_x86_64_STANDARD" },
+                // Pinned where the AWS EKS user guide publishes the 1.35 version ("latest version for each Kubernetes
+                // version" tables of managing-kube-proxy and managing-coredns); kube-proxy follows the cluster minor
+                // (rules.ts). The others are EKS's default for 1.35, resolved at preview and recorded in the state.
+                addonVersions: {
+                    vpcCni: "default",
+                    kubeProxy: "v1.35.3-eksbuild.2",
+                    podIdentityAgent: "default",
+                    coredns: "v1.13.2-eksbuild.4",
+                    ebsCsiDriver: "default",
+                    cloudwatchObservability: "default",
+                },
             };
         case "local":
             // Off the ports other local tools take by default: 6443/6444 (Docker Desktop's, Rancher Desktop's and k3s's

@@ -1,3 +1,4 @@
+import { EKS_ADDON_VERSION } from "../components/cluster/addons";
 import type { NsipConfig } from "./schema";
 import { compareAmounts, instanceArchitecture, nginxSizeBytes, parseAcmArn, parseIamPrincipalArn, parseQuantity, partitionOf, quantityBytes, redisMemoryBytes } from "./values";
 
@@ -97,6 +98,16 @@ export const crossFieldRules: readonly ConfigRule[] = [
         return mismatched.length === 0
             ? none
             : issue("nsip:cluster.nodeGroup.amiType", `an AMI type for the instance types' architecture (${mismatched.map((t) => `${t} is ${instanceArchitecture(t)}`).join(", ")}), found ${amiType} (${amiArchitecture})`);
+    }),
+
+    rule("kube-proxy pinned to the cluster's Kubernetes minor", (c) => {
+        if (c.cluster.provider !== "eks") return none;
+        const pinned = EKS_ADDON_VERSION.exec(c.cluster.addonVersions.kubeProxy);
+        if (pinned === null || `${pinned[1]}.${pinned[2]}` === c.cluster.kubernetesVersion) return none;
+        return issue(
+            "nsip:cluster.addonVersions.kubeProxy",
+            `a kube-proxy build of the cluster's Kubernetes ${c.cluster.kubernetesVersion} (v${c.cluster.kubernetesVersion}.<patch>-eksbuild.<n>), or "default"; found ${c.cluster.addonVersions.kubeProxy}`,
+        );
     }),
 
     rule("node group sizes in order", (c) => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EKS_ADDON_CONFIG_KEYS, EksAddonConfigKey } from "../components/cluster/addons";
 import { MAX_AVAILABILITY_ZONES } from "../components/cluster/cidr";
 import * as v from "./values";
 
@@ -37,6 +38,7 @@ export type StringDomain =
     | "iamArn"
     | "instanceType"
     | "kubernetesVersion"
+    | "eksAddonVersion"
     | "imageByDigest"
     | "grafanaUser"
     | "text";
@@ -140,6 +142,12 @@ const servicesSchema = z.strictObject({
 /** Managed node groups: at most 450 nodes each (EKS quota). */
 const nodeCount = integer(1, 450);
 
+const eksAddonVersion = checked("eksAddonVersion", v.eksAddonVersion);
+/** One version per managed add-on the cluster installs (components/cluster/addons.ts), under its camelCase key. */
+const addonVersions = z.strictObject(
+    Object.fromEntries(Object.values(EKS_ADDON_CONFIG_KEYS).map((key) => [key, eksAddonVersion])) as Record<EksAddonConfigKey, typeof eksAddonVersion>,
+);
+
 const eksCluster = z.strictObject({
     provider: z.literal("eks"),
     name: dnsLabel,
@@ -177,6 +185,8 @@ const eksCluster = z.strictObject({
         /** The node AMI, explicit so an EKS default change never replaces the nodes; must match the instance types' architecture. */
         amiType: oneOf(["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"]),
     }),
+    /** Managed add-on versions: pinned, or "default" (EKS's default for kubernetesVersion, resolved at preview). */
+    addonVersions,
 });
 
 const localCluster = z.strictObject({

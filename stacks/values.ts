@@ -1,4 +1,5 @@
 import { Region as AwsRegions } from "@pulumi/aws/types/enums";
+import { EKS_ADDON_VERSION, EKS_DEFAULT_ADDON_VERSION } from "../components/cluster/addons";
 import { SMALLEST_VPC_PREFIX } from "../components/cluster/cidr";
 
 /**
@@ -415,4 +416,10 @@ export const instanceType: Check<string> = (text) =>
     /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(text) && text.length <= 32 ? undefined : 'an EC2 instance type such as "m6i.large"';
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days. */
+/** An EKS add-on version as CreateAddon takes it, or "default" (EKS's default for the cluster's Kubernetes version, looked up at preview). */
+export const eksAddonVersion: Check<string> = (text) =>
+    text === EKS_DEFAULT_ADDON_VERSION || EKS_ADDON_VERSION.test(text)
+        ? undefined
+        : `a published add-on version such as "v1.13.2-eksbuild.4" (aws eks describe-addon-versions --addon-name <name> --kubernetes-version <minor>), or "${EKS_DEFAULT_ADDON_VERSION}" for EKS's default for the cluster's Kubernetes version`;
+
 export const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;

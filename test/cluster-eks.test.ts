@@ -4,9 +4,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { clusterDefaults } from "../stacks/profiles";
 import { EKS_ADDONS, EksCluster, EksClusterArgs, GP3_STORAGE_CLASS } from "../components/cluster/eks";
+import { ecrLifecyclePolicy } from "../components/cluster/ecr";
+import { EKS_UNSUPPORTED_ZONE_IDS, eksZoneIds } from "../components/cluster/vpc";
 import { eksServiceCidr, kubernetesServiceIp, parseCidr } from "../components/cluster/cidr";
 import { findRetainedData } from "../components/cluster/retained";
-import { isSecretOutput, MOCK_ACCOUNT, MOCK_AZS, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
+import { isSecretOutput, MOCK_ACCOUNT, MOCK_ZONE_IDS, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
 
 const T = {
     cluster: "aws:eks/cluster:Cluster",
@@ -45,8 +47,22 @@ function prodArgs(overrides: Partial<EksClusterArgs> = {}): EksClusterArgs {
         logRetentionDays: 90,
         extraLogTypes: ["controllerManager"],
         nodeGroup: { instanceTypes: ["m6i.large"], minSize: 3, maxSize: 6, desiredSize: 3, diskSizeGiB: 60, amiType: "AL2023_x86_64_STANDARD" },
-        addonVersions: { "vpc-cni": "v1.20.4-eksbuild.2" },
-        registry: { imageNames: ["api", "analyzer", "frontend"], repositoryPrefix: "nsip", encryption: "KMS", untaggedExpiryDays: 14, keepTaggedImages: 30 },
+        addonVersions: {
+            "vpc-cni": "v1.20.4-eksbuild.2",
+            "kube-proxy": "v1.35.3-eksbuild.2",
+            "eks-pod-identity-agent": "default",
+            coredns: "v1.13.2-eksbuild.4",
+            "aws-ebs-csi-driver": "default",
+            "amazon-cloudwatch-observability": "default",
+        },
+        registry: {
+            imageNames: ["api", "analyzer", "frontend"],
+            repositoryPrefix: "nsip",
+            encryption: "KMS",
+            untaggedExpiryDays: 14,
+            keepTaggedImages: 30,
+            deployedTags: { api: "0a1b2c3d4e5f6071", analyzer: "8293a4b5c6d7e8f9", frontend: "fedcba9876543210" },
+        },
         protectData: true,
         ...overrides,
     };
@@ -191,7 +207,8 @@ describe("cluster: EKS (prod args)", () => {
         assert.strictEqual(pub.length, 3);
         assert.strictEqual(priv.length + pub.length, subnets.length, "every subnet carries one ELB role tag");
         for (const group of [priv, pub]) {
-            assert.deepStrictEqual(group.map((s) => s.inputs.availabilityZone).sort(), MOCK_AZS, "one subnet per AZ");
+            assert.deepStrictEqual(group.map((s) => s.inputs.availabilityZoneId).sort(), MOCK_ZONE_IDS, "one subnet per AZ, placed by zone ID");
+            group.forEach((s) => assert.strictEqual(s.inputs.availabilityZone, undefined, "never by name: names map to zones per account"));
             group.forEach((s) => assert.strictEqual(s.inputs.tags["kubernetes.io/cluster/nsip-prod"], "shared"));
         }
         // All inside the VPC CIDR, none overlapping.
@@ -253,7 +270,22 @@ describe("cluster: EKS (prod args)", () => {
             assert.strictEqual(a.inputs.clusterName, "nsip-prod");
         }
         assert.strictEqual(addon(recorder, "vpc-cni").inputs.addonVersion, "v1.20.4-eksbuild.2");
-        assert.strictEqual(addon(recorder, "coredns").inputs.addonVersion, undefined);
+        assert.strictEqual(addon(recorder, "kube-proxy").inputs.addonVersion, "v1.35.3-eksbuild.2");
+        assert.strictEqual(addon(recorder, "coredns").inputs.addonVersion, "v1.13.2-eksbuild.4");
+    });
+
+    it('gives every add-on an explicit version: "default" is EKS\'s default for the cluster\'s minor, looked up at preview', () => {
+        const lookups = recorder.invokes.filter((call) => call.token === "aws:eks/getAddonVersion:getAddonVersion");
+        assert.deepStrictEqual(
+            lookups.map((call) => call.inputs).sort((a, b) => a.addonName.localeCompare(b.addonName)),
+            ["amazon-cloudwatch-observability", "aws-ebs-csi-driver", "eks-pod-identity-agent"].map((addonName) => ({ addonName, kubernetesVersion: "1.35", mostRecent: false })),
+            "only the add-ons left to EKS's default are looked up, for the configured minor, never the most recent build",
+        );
+        for (const call of lookups) {
+            assert.match(call.result.version, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
+            assert.strictEqual(addon(recorder, call.inputs.addonName).inputs.addonVersion, call.result.version, `${call.inputs.addonName} records the resolved version`);
+        }
+        for (const a of recorder.ofType(T.addon)) assert.match(a.inputs.addonVersion, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `${a.inputs.addonName} has a version in the state`);
     });
 
     it("turns on VPC CNI network policy enforcement", () => {
@@ -359,13 +391,34 @@ describe("cluster: EKS (prod args)", () => {
             const lifecycle = recorder.ofType(T.ecrLifecycle).filter((l) => l.inputs.repository === repo.inputs.name);
             assert.strictEqual(lifecycle.length, 1);
             const rules = JSON.parse(lifecycle[0].inputs.policy).rules;
+            const deployed = prodArgs().registry.deployedTags![repo.inputs.name.replace("nsip/", "")];
+            assert.deepStrictEqual(rules.map((r: any) => r.rulePriority), [1, 2, 3]);
             assert.deepStrictEqual(rules.map((r: any) => r.selection), [
+                { tagStatus: "tagged", tagPatternList: [deployed], countType: "imageCountMoreThan", countNumber: 1 },
                 { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 14 },
                 { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: 30 },
             ]);
+            rules.forEach((r: any) => assert.deepStrictEqual(r.action, { type: "expire" }));
         }
         assert.strictEqual(await valueOf(component.registry.repositoryUrl("api")), `${MOCK_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/nsip/api`);
         assert.throws(() => component.registry.repositoryUrl("worker"), /no ECR repository for image "worker"/);
+    });
+
+    it("ECR lifecycle: the deployed tag is claimed first and never expired; without one, the two plain rules; no wildcard may be claimed", () => {
+        // ECR applies rules by priority, expires an image by at most one rule, and a rule of lower priority cannot expire
+        // an image whose tags a higher rule matched. Under immutable tags the claimed tag is one image, never above 1.
+        const [claim, untagged, tagged] = JSON.parse(ecrLifecyclePolicy(7, 30, "0a1b2c3d4e5f6071")).rules;
+        assert.deepStrictEqual(claim, {
+            rulePriority: 1,
+            description: "Never expire 0a1b2c3d4e5f6071, the image this stack deploys",
+            selection: { tagStatus: "tagged", tagPatternList: ["0a1b2c3d4e5f6071"], countType: "imageCountMoreThan", countNumber: 1 },
+            action: { type: "expire" },
+        });
+        assert.strictEqual(untagged.selection.tagStatus, "untagged");
+        assert.strictEqual(tagged.selection.countNumber, 30);
+        assert.ok(!JSON.stringify(JSON.parse(ecrLifecyclePolicy(7, 30, "0a1b2c3d4e5f6071")).rules).includes('"any"'), "no rule selects every image");
+        assert.deepStrictEqual(JSON.parse(ecrLifecyclePolicy(7, 30)).rules.map((r: any) => [r.rulePriority, r.selection.tagStatus]), [[1, "untagged"], [2, "tagged"]]);
+        assert.throws(() => ecrLifecyclePolicy(7, 30, "release*"), /not a literal image tag/);
     });
 
     it("gets push credentials from an ECR authorization token for the repositories' registry, as a secret", async () => {
@@ -411,7 +464,7 @@ describe("cluster: EKS (cheaper, unprotected args)", () => {
             prodArgs({
                 clusterName: "nsip-staging",
                 region: undefined,
-                network: { cidrBlock: "10.30.0.0/16", availabilityZoneCount: 2, availabilityZoneNames: ["us-east-1a", "us-east-1f"], natGateways: "single" },
+                network: { cidrBlock: "10.30.0.0/16", availabilityZoneCount: 2, availabilityZoneIds: ["use1-az1", "use1-az6"], natGateways: "single" },
                 extraLogTypes: undefined,
                 adminPrincipalArns: [ADMINS[0]],
                 registry: {
@@ -441,9 +494,9 @@ describe("cluster: EKS (cheaper, unprotected args)", () => {
         privateTables.forEach((t) => assert.strictEqual(t.inputs.routes[0].natGatewayId, nats[0].id));
     });
 
-    it("places the two AZs' subnets in the AZs given, without looking them up", () => {
-        const azs = recorder.ofType(T.subnet).map((s) => s.inputs.availabilityZone);
-        assert.deepStrictEqual([...new Set(azs)].sort(), ["us-east-1a", "us-east-1f"]);
+    it("places the two AZs' subnets in the zone IDs given, without looking them up", () => {
+        const azs = recorder.ofType(T.subnet).map((s) => s.inputs.availabilityZoneId);
+        assert.deepStrictEqual([...new Set(azs)].sort(), ["use1-az1", "use1-az6"]);
         assert.strictEqual(recorder.invokes.filter((i) => i.token === "aws:index/getAvailabilityZones:getAvailabilityZones").length, 0);
     });
 
@@ -479,6 +532,61 @@ describe("cluster: EKS argument guards", () => {
         const recorder = await ResourceRecorder.start();
         assert.throws(() => new EksCluster("x", prodArgs({ network: { cidrBlock: "10.0.0.0/16", availabilityZoneCount: 1, natGateways: "single" } })), /from 2 to 4/);
         await recorder.settle();
+    });
+});
+
+describe("cluster: EKS availability zones, by zone ID from those EKS supports", () => {
+    after(stopMocks);
+    // us-east-1 as an account might see it: names map to zones per account, so use1-az3 may be called anything.
+    const US_EAST_1 = {
+        names: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"],
+        zoneIds: ["use1-az6", "use1-az3", "use1-az1", "use1-az4", "use1-az2", "use1-az5"],
+    };
+    const zonesMock = (zones: { names: string[]; zoneIds: string[] }) => ({
+        "aws:index/getAvailabilityZones:getAvailabilityZones": (inputs: Record<string, any>) => ({ id: "us-east-1", state: inputs.state, ...zones, groupNames: ["us-east-1"] }),
+    });
+    const buildIn = async (zones: { names: string[]; zoneIds: string[] }, availabilityZoneCount: number) => {
+        const recorder = await ResourceRecorder.start({ invokeOverrides: zonesMock(zones) });
+        new EksCluster("prod", prodArgs({ region: "us-east-1", network: { cidrBlock: "10.20.0.0/16", availabilityZoneCount, natGateways: "perAz" } }));
+        await recorder.settle();
+        return recorder;
+    };
+
+    it("skips use1-az3 (EKS refuses cluster subnets there) and takes the lowest zone IDs, the same in every account", async () => {
+        const recorder = await buildIn(US_EAST_1, 4);
+        const lookup = recorder.invokes.find((call) => call.token === "aws:index/getAvailabilityZones:getAvailabilityZones");
+        assert.strictEqual(lookup?.inputs.state, "available");
+        assert.deepStrictEqual(lookup?.inputs.filters, [{ name: "opt-in-status", values: ["opt-in-not-required"] }]);
+        const byIndex = (kind: "private" | "public") =>
+            [0, 1, 2, 3].map((i) => recorder.one(T.subnet, `prod-vpc-${kind}-${i}`).inputs.availabilityZoneId);
+        assert.deepStrictEqual(byIndex("private"), ["use1-az1", "use1-az2", "use1-az4", "use1-az5"]);
+        assert.deepStrictEqual(byIndex("public"), byIndex("private"), "each AZ's public subnet sits beside its private one");
+        assert.ok(!recorder.ofType(T.subnet).some((s) => s.inputs.availabilityZoneId === "use1-az3"));
+        // The control plane and the nodes get exactly those private subnets.
+        const privateIds = [0, 1, 2, 3].map((i) => recorder.one(T.subnet, `prod-vpc-private-${i}`).id).sort();
+        assert.deepStrictEqual([...recorder.one(T.cluster).inputs.vpcConfig.subnetIds].sort(), privateIds);
+    });
+
+    it("fails naming the excluded zone when too few supported zones remain", () => {
+        assert.throws(
+            () => eksZoneIds(["usw1-az2", "usw1-az1"], 2),
+            /^Error: the region has 1 available standard AZs that EKS supports \(usw1-az1; usw1-az2 excluded: EKS refuses cluster subnets there\), fewer than availabilityZoneCount 2$/,
+        );
+    });
+
+    it("refuses an explicit zone ID EKS does not support, before anything is registered", () => {
+        assert.throws(
+            () => new EksCluster("x", prodArgs({ network: { cidrBlock: "10.20.0.0/16", availabilityZoneCount: 2, availabilityZoneIds: ["cac1-az1", "cac1-az3"], natGateways: "single" } })),
+            /availabilityZoneIds lists cac1-az3, where EKS refuses cluster subnets/,
+        );
+    });
+
+    it("eksZoneIds: every listed unsupported zone is dropped, the rest sorted by zone ID (numerically)", () => {
+        for (const refused of EKS_UNSUPPORTED_ZONE_IDS) {
+            const region = refused.replace(/-az\d+$/, "");
+            const ids = [`${region}-az10`, refused, `${region}-az5`, `${region}-az1`];
+            assert.deepStrictEqual(eksZoneIds(ids, 3), [`${region}-az1`, `${region}-az5`, `${region}-az10`]);
+        }
     });
 });
 

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { createCluster, EksCluster, ExistingCluster, LocalCluster } from "../components/cluster";
+import { createCluster, EKS_ADDONS, EksAddonName, EksCluster, ExistingCluster, LocalCluster } from "../components/cluster";
 import { isSecretOutput, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
 
 const PROVIDER = "pulumi:providers:kubernetes";
@@ -93,6 +93,7 @@ describe("cluster: createCluster", () => {
             adminPrincipalArns: ["arn:aws:iam::123456789012:role/deployer"],
             logRetentionDays: 90,
             nodeGroup: { instanceTypes: ["t3.large"], minSize: 2, maxSize: 3, desiredSize: 2, diskSizeGiB: 40, amiType: "AL2023_x86_64_STANDARD" },
+            addonVersions: Object.fromEntries(EKS_ADDONS.map((name) => [name, "default"])) as Record<EksAddonName, string>,
             registry: { imageNames: ["api"], repositoryPrefix: "nsip", encryption: "AES256", untaggedExpiryDays: 7, keepTaggedImages: 10 },
             protectData: false,
         });

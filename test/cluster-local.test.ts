@@ -7,6 +7,7 @@ import { createHash } from "crypto";
 import { parse } from "yaml";
 import { K3S_CERTIFICATE_AUTHORITIES, K3S_TLS_DIR } from "../components/cluster/k3s-pki";
 import { K3S_ENTRYPOINT_PATH, K3S_ENTRYPOINT_SCRIPT, LOCAL_EDGE_SERVICE_PORT, LocalCluster, LocalClusterArgs } from "../components/cluster/local";
+import { clusterDefaults } from "../stacks/profiles";
 import { isSecretOutput, RecordedResource, ResourceRecorder, stopMocks, valueOf } from "./support/pulumi-mocks";
 
 const T = {
@@ -72,6 +73,16 @@ describe("cluster: local (k3s + registry in Docker)", () => {
         assert.strictEqual(registry.inputs.image, recorder.one(T.remoteImage, "dev-registry").outputs.imageId);
     });
 
+    it("runs the Kubernetes minor of the prod default and the test control plane (tools/k8s/versions.env)", () => {
+        const k3sMinor = /^rancher\/k3s:v(\d+\.\d+)\.\d+-k3s\d+$/.exec(String(recorder.one(T.remoteImage, "dev-k3s").inputs.name))?.[1];
+        const env = readFileSync(join(__dirname, "..", "tools", "k8s", "versions.env"), "utf8");
+        const controlPlaneMinor = /^KUBERNETES_VERSION=(\d+\.\d+)\.\d+$/m.exec(env)?.[1];
+        const prod = clusterDefaults("prod", "prod", undefined);
+        assert.ok(k3sMinor && controlPlaneMinor);
+        assert.strictEqual(k3sMinor, controlPlaneMinor);
+        assert.strictEqual(prod.provider === "eks" ? prod.kubernetesVersion : undefined, k3sMinor);
+    });
+
     it("runs k3s as k3s-in-Docker requires: privileged in the host user namespace, under docker-init, tmpfs /run and /var/run, a volume for its data", () => {
         assert.strictEqual(k3s.inputs.privileged, true);
         assert.strictEqual(k3s.inputs.usernsMode, "host", "a privileged container needs the host user namespace under userns-remap");
@@ -98,7 +109,12 @@ describe("cluster: local (k3s + registry in Docker)", () => {
         assert.deepStrictEqual(k3s.inputs.volumes, [{ volumeName: volume.inputs.name, containerPath: "/var/lib/rancher/k3s" }]);
         assert.ok(recorder.upstream(volume).has(recorder.one(T.selfSignedCert, "dev-pki-server-ca").urn), "the volume waits on the CAs it is named after");
         assert.strictEqual(k3s.deleteBeforeReplace, true, "the fixed container name is freed before its replacement is created");
-        assert.strictEqual(registry.deleteBeforeReplace, undefined);
+    });
+
+    it("replaces the registry container delete-first, as its name is fixed, and keeps the images in the named volume", () => {
+        assert.strictEqual(registry.inputs.name, "nsip-dev-registry");
+        assert.strictEqual(registry.deleteBeforeReplace, true, "a port or image change frees the name before the new container is created");
+        assert.strictEqual(recorder.one(T.volume, "dev-registry-data").deleteBeforeReplace, undefined, "the volume is not replaced with it");
     });
 
     it("starts the k3s server with 127.0.0.1 in the certificate, traefik off and ServiceLB kept", () => {

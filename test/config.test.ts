@@ -44,6 +44,22 @@ describe("stack config", () => {
             assert.equal(config.services.api.resources.requests.cpu, "100m", "sibling keys keep their defaults");
         });
 
+        it("add-on versions: one pin overrides its default, and a new Kubernetes minor takes kube-proxy back to EKS's default", () => {
+            const config = parseStackConfig(
+                withOverrides("prod", { "nsip:cluster": { kubernetesVersion: "1.34", addonVersions: { kubeProxy: "default", vpcCni: "v1.20.4-eksbuild.2" } } }),
+                { stack: "prod" },
+            );
+            assert.ok(config.cluster.provider === "eks");
+            assert.deepEqual(config.cluster.addonVersions, {
+                vpcCni: "v1.20.4-eksbuild.2",
+                kubeProxy: "default",
+                podIdentityAgent: "default",
+                coredns: "v1.13.2-eksbuild.4",
+                ebsCsiDriver: "default",
+                cloudwatchObservability: "default",
+            });
+        });
+
         it("prod may harden further than its floor", () => {
             const config = parseStackConfig(withOverrides("prod", { "nsip:services": { nginx: { replicas: 4 } } }), { stack: "prod" });
             assert.equal(config.services.nginx.replicas, 4);
@@ -140,6 +156,9 @@ describe("stack config", () => {
         { name: "an instance type without a size", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { nodeGroup: { instanceTypes: ["m6i"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 } } }), expect: [/^nsip:cluster\.nodeGroup\.instanceTypes\[0\]: an EC2 instance type such as "m6i\.large", found "m6i"$/] },
         { name: "an arm64 node AMI for x86 instance types", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { nodeGroup: { instanceTypes: ["m6i.large"], amiType: "AL2023_ARM_64_STANDARD", minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 } } }), expect: [/^nsip:cluster\.nodeGroup\.amiType: an AMI type for the instance types' architecture \(m6i\.large is x86_64\), found AL2023_ARM_64_STANDARD \(arm64\)$/] },
         { name: "a Graviton instance type beside the default x86 AMI", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { nodeGroup: { instanceTypes: ["m6i.large", "m7g.large"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 } } }), expect: [/^nsip:cluster\.nodeGroup\.amiType: an AMI type for the instance types' architecture \(m7g\.large is arm64\), found AL2023_x86_64_STANDARD \(x86_64\)$/] },
+        { name: "an add-on version without its eksbuild suffix", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { addonVersions: { coredns: "v1.13.2" } } }), expect: [/^nsip:cluster\.addonVersions\.coredns: a published add-on version such as "v1\.13\.2-eksbuild\.4" \(aws eks describe-addon-versions .*\), or "default" for EKS's default for the cluster's Kubernetes version, found "v1\.13\.2"$/] },
+        { name: "an add-on the cluster does not install", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { addonVersions: { "aws-efs-csi-driver": "v2.1.4-eksbuild.1" } } }), expect: [/^nsip:cluster\.addonVersions\.aws-efs-csi-driver: /] },
+        { name: "a kube-proxy build of another Kubernetes minor", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { kubernetesVersion: "1.34" } }), expect: [/^nsip:cluster\.addonVersions\.kubeProxy: a kube-proxy build of the cluster's Kubernetes 1\.34 \(v1\.34\.<patch>-eksbuild\.<n>\), or "default"; found v1\.35\.3-eksbuild\.2$/] },
         { name: "a node group minimum above its maximum", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { nodeGroup: { instanceTypes: ["m6i.large"], minSize: 7, desiredSize: 7, maxSize: 6, diskSizeGiB: 50 } } }), expect: [/^nsip:cluster\.nodeGroup\.maxSize: at least minSize \(7\), found 6$/] },
         { name: "an admin principal that is a group", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { adminPrincipalArns: ["arn:aws:iam::123456789012:group/admins"] } }), expect: [/^nsip:cluster\.adminPrincipalArns\[0\]: an IAM role or user ARN: arn:aws:iam::<12-digit account>:role\/<name> .*found "arn:aws:iam::123456789012:group\/admins"$/] },
         { name: "an admin principal with an 11-digit account", stack: "prod", raw: () => withOverrides("prod", { "nsip:cluster": { adminPrincipalArns: ["arn:aws:iam::12345678901:role/admin"] } }), expect: [/^nsip:cluster\.adminPrincipalArns\[0\]: an IAM role or user ARN.*found "arn:aws:iam::12345678901:role\/admin"$/] },

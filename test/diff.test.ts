@@ -195,6 +195,8 @@ describe("npm run diff: base commit against the working tree, on a copy of the r
         editConfig("prod", (config) => {
             const cluster = config["nsip:cluster"] as Record<string, unknown>;
             cluster["kubernetesVersion"] = "1.36";
+            // kube-proxy is built per minor: a new minor takes EKS's default for it (stacks/rules.ts).
+            cluster["addonVersions"] = { kubeProxy: "default" };
             cluster["nodeGroup"] = { instanceTypes: ["m6i.xlarge"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 };
         });
         const result = await diff("--base", "main", "--stack", "prod");

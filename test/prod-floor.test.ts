@@ -147,6 +147,14 @@ describe("profiles: DESIGN.md's dev and prod columns", () => {
             extraLogTypes: [],
             logRetentionDays: 90,
             nodeGroup: { instanceTypes: ["m6i.large"], amiType: "AL2023_x86_64_STANDARD", minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 },
+            addonVersions: {
+                vpcCni: "default",
+                kubeProxy: "v1.35.3-eksbuild.2",
+                podIdentityAgent: "default",
+                coredns: "v1.13.2-eksbuild.4",
+                ebsCsiDriver: "default",
+                cloudwatchObservability: "default",
+            },
         });
         const devEks = clusterDefaults("dev", "staging", "eks");
         assert.deepEqual([devEks.name, devEks.provider === "eks" && devEks.natGateways, devEks.provider === "eks" && devEks.logRetentionDays], ["nsip-staging", "single", 14]);

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { renderToTemp } from "./support/render-helper";
 import { autoName } from "../tools/render/mocks";
+import { EKS_ADDONS } from "../components/cluster/addons";
 import { dependencyClosure, resourcesOfType } from "./support/rendered";
 
 const IMAGE = "docker:index/image:Image";
@@ -149,6 +150,17 @@ describe("the program graph", function () {
             assert.ok(!upstream(namespace.urn).has(nodeGroup.urn));
         });
 
+        it("every managed add-on has an explicit version in the graph: the profile's 1.35 pins, EKS's default for the rest", async () => {
+            const r = await renderToTemp("prod");
+            const versions = Object.fromEntries(resourcesOfType(r, "aws:eks/addon:Addon").map((a) => [a.inputs.addonName as string, a.inputs.addonVersion]));
+            assert.deepEqual(Object.keys(versions).sort(), [...EKS_ADDONS].sort());
+            for (const [name, version] of Object.entries(versions)) assert.match(String(version), /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `${name} has no version`);
+            assert.equal(versions["kube-proxy"], "v1.35.3-eksbuild.2");
+            assert.equal(versions["coredns"], "v1.13.2-eksbuild.4");
+            // The render's getAddonVersion mock answers v1.0.0-eksbuild.1 for "default": the looked-up value, not a pin.
+            for (const name of ["vpc-cni", "eks-pod-identity-agent", "aws-ebs-csi-driver", "amazon-cloudwatch-observability"]) assert.equal(versions[name], "v1.0.0-eksbuild.1", name);
+        });
+
         it("node autoscaling: the Cluster Autoscaler finds the node group by its tags and may scale only this cluster's groups", async () => {
             const r = await renderToTemp("prod");
             const deployment = r.manifests["20-deployment-nsip-cluster-autoscaler.yaml"] as Record<string, any>;
@@ -225,6 +237,25 @@ describe("the program graph", function () {
                 assert.deepEqual(repo.inputs.imageTagMutabilityExclusionFilters, [{ filter: "buildcache", filterType: "WILDCARD" }]);
             }
             assert.equal(resourcesOfType(r, "aws:ecr/lifecyclePolicy:LifecyclePolicy").length, 3);
+        });
+
+        it("ECR lifecycle never expires what the stack deploys: each repository's first rule claims the tag its image is pushed as", async () => {
+            const r = await renderToTemp("prod");
+            const repositories = new Map(resourcesOfType(r, "aws:ecr/repository:Repository").map((repo) => [repo.urn, repo.inputs.name as string]));
+            const policies = resourcesOfType(r, "aws:ecr/lifecyclePolicy:LifecyclePolicy");
+            const images = resourcesOfType(r, IMAGE);
+            assert.equal(images.length, 3);
+            for (const image of images) {
+                // <registry>/nsip/<app>:<content tag>; the pods run that push by digest.
+                const [, repositoryName, tag] = /\/(nsip\/[a-z]+):([0-9a-f]{16})$/.exec(String(image.inputs.imageName)) ?? [];
+                assert.ok(repositoryName && tag, `image name ${image.inputs.imageName}`);
+                const policy = policies.find((p) => p.inputs.repository === repositoryName || repositories.get(String(p.inputs.repository)) === repositoryName);
+                assert.ok(policy, `a lifecycle policy for ${repositoryName}`);
+                const rules = JSON.parse(String(policy.inputs.policy)).rules;
+                assert.deepEqual(rules[0].selection, { tagStatus: "tagged", tagPatternList: [tag], countType: "imageCountMoreThan", countNumber: 1 });
+                assert.equal(rules[0].rulePriority, 1);
+                assert.ok(rules.slice(1).every((rule: { selection: { tagStatus: string } }) => rule.selection.tagStatus !== "any"), "no rule of lower priority selects every image");
+            }
         });
 
         it("registry build cache: each image pulls and refreshes its :buildcache tag", async () => {

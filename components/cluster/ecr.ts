@@ -9,10 +9,20 @@ export interface EcrRegistryArgs {
     repositoryPrefix: string;
     /** `AES256` (S3-managed keys) or `KMS` (the AWS-managed `aws/ecr` key). */
     encryption: "AES256" | "KMS";
-    /** Untagged images (e.g. superseded build cache layers) expire this many days after push. */
+    /**
+     * Untagged images expire this many days after push. With immutable tags only a failed push leaves one: the
+     * platform and attestation manifests of a tagged image index are untagged too, but ECR never expires an image a
+     * manifest list references while that list exists.
+     */
     untaggedExpiryDays: number;
-    /** Keep only the most recent N tagged images per repository. */
+    /** Keep only the most recent N tagged images per repository (by push time), besides the deployed one. */
     keepTaggedImages: number;
+    /**
+     * Per image name, the tag this update deploys (its content tag). Its repository's lifecycle policy claims that tag
+     * in its first rule, which never expires it, so no later rule may: the digest the stack runs is kept however many
+     * newer images were pushed (failed updates, a rollback to an older build). Absent: no image is claimed.
+     */
+    deployedTags?: Record<string, string>;
     /**
      * Tag patterns (ECR wildcards, at most 2 `*` each) that stay mutable, e.g. `["cache*"]` for a registry build
      * cache that is overwritten on every build. Empty or undefined: every tag is immutable.
@@ -24,24 +34,38 @@ export interface EcrRegistryArgs {
     adoptRepositories?: string[];
 }
 
-/** ECR rules: untagged images expire after N days, and only the last N tagged images are kept. */
-export function ecrLifecyclePolicy(untaggedExpiryDays: number, keepTaggedImages: number): string {
-    return JSON.stringify({
-        rules: [
-            {
-                rulePriority: 1,
-                description: `Expire untagged images ${untaggedExpiryDays} days after push`,
-                selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untaggedExpiryDays },
-                action: { type: "expire" },
-            },
-            {
-                rulePriority: 2,
-                description: `Keep the last ${keepTaggedImages} tagged images`,
-                selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: keepTaggedImages },
-                action: { type: "expire" },
-            },
-        ],
-    });
+/**
+ * ECR rules, by ECR's lifecycle evaluation rules (an image is expired by at most one rule; an image that matches the
+ * tags of a rule cannot be expired by a rule of lower priority; expiry goes oldest push first):
+ * 1. with a deployed tag: select exactly that tag, keeping up to 1 image. An immutable tag names one image, so the
+ *    rule never expires anything, and it shields the deployed image from the rules below;
+ * 2. untagged images expire N days after push;
+ * 3. beyond the newest N tagged images, the rest expire.
+ */
+export function ecrLifecyclePolicy(untaggedExpiryDays: number, keepTaggedImages: number, deployedTag?: string): string {
+    if (deployedTag !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(deployedTag)) {
+        throw new Error(`deployed tag ${JSON.stringify(deployedTag)} is not a literal image tag (a wildcard would claim other images too)`);
+    }
+    const rules: object[] = [
+        {
+            description: `Expire untagged images ${untaggedExpiryDays} days after push`,
+            selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untaggedExpiryDays },
+            action: { type: "expire" },
+        },
+        {
+            description: `Keep the last ${keepTaggedImages} tagged images`,
+            selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: keepTaggedImages },
+            action: { type: "expire" },
+        },
+    ];
+    if (deployedTag !== undefined) {
+        rules.unshift({
+            description: `Never expire ${deployedTag}, the image this stack deploys`,
+            selection: { tagStatus: "tagged", tagPatternList: [deployedTag], countType: "imageCountMoreThan", countNumber: 1 },
+            action: { type: "expire" },
+        });
+    }
+    return JSON.stringify({ rules: rules.map((rule, i) => ({ rulePriority: i + 1, ...rule })) });
 }
 
 /**
@@ -79,7 +103,7 @@ export class EcrRegistry extends pulumi.ComponentResource implements ImageRegist
             );
             new aws.ecr.LifecyclePolicy(
                 `${name}-${image}`,
-                { repository: repository.name, policy: ecrLifecyclePolicy(args.untaggedExpiryDays, args.keepTaggedImages) },
+                { repository: repository.name, policy: ecrLifecyclePolicy(args.untaggedExpiryDays, args.keepTaggedImages, args.deployedTags?.[image]) },
                 { parent: this },
             );
             this.repositories[image] = repository;

@@ -15,15 +15,9 @@ import { recommendedLabels } from "../workload/labels";
 export const BASE_LOG_TYPES = ["api", "audit", "authenticator"] as const;
 export type ExtraLogType = "controllerManager" | "scheduler";
 
-export const EKS_ADDONS = [
-    "vpc-cni",
-    "kube-proxy",
-    "eks-pod-identity-agent",
-    "coredns",
-    "aws-ebs-csi-driver",
-    "amazon-cloudwatch-observability",
-] as const;
-export type EksAddonName = (typeof EKS_ADDONS)[number];
+import { EKS_DEFAULT_ADDON_VERSION, EksAddonName, EksAddonVersion } from "./addons";
+
+export { EKS_ADDONS, EksAddonName } from "./addons";
 
 export const GP3_STORAGE_CLASS = "gp3-encrypted";
 
@@ -74,8 +68,12 @@ export interface EksClusterArgs {
     /** Log types beyond api, audit and authenticator. */
     extraLogTypes?: ExtraLogType[];
     nodeGroup: EksNodeGroupArgs;
-    /** Pinned add-on versions (e.g. `v1.20.4-eksbuild.2`); a missing entry lets EKS pick its default for the cluster version. */
-    addonVersions?: Partial<Record<EksAddonName, string>>;
+    /**
+     * Each add-on's version: a published `vX.Y.Z-eksbuild.N`, or `"default"` for the version EKS marks default for the
+     * cluster's Kubernetes version, resolved at preview (aws.eks.getAddonVersion, mostRecent false). Either way the
+     * add-on gets an explicit version, so the state records it and a preview shows any change.
+     */
+    addonVersions: Record<EksAddonName, EksAddonVersion>;
     /** ECR repositories for the images; see EcrRegistryArgs (protectData and adoption are taken from below). */
     registry: Omit<EcrRegistryArgs, "protectData" | "adoptRepositories">;
     /** Data an earlier stack retained on destroy (see retained.ts): adopted instead of created. */
@@ -220,13 +218,18 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
         });
 
         // --- Add-ons that nodes need to become Ready (networking, pod credentials) go in before the nodes ---
+        const addonVersion = (addonName: EksAddonName): pulumi.Input<string> => {
+            const wanted = args.addonVersions[addonName];
+            if (wanted !== EKS_DEFAULT_ADDON_VERSION) return wanted;
+            return aws.eks.getAddonVersionOutput({ addonName, kubernetesVersion: args.kubernetesVersion ?? cluster.version, mostRecent: false }, { parent: this }).version;
+        };
         const addon = (addonName: EksAddonName, extra: Partial<aws.eks.AddonArgs>, addonOpts: pulumi.CustomResourceOptions = {}) =>
             new aws.eks.Addon(
                 `${name}-${addonName}`,
                 {
                     clusterName: cluster.name,
                     addonName,
-                    addonVersion: args.addonVersions?.[addonName],
+                    addonVersion: addonVersion(addonName),
                     resolveConflictsOnCreate: "OVERWRITE",
                     resolveConflictsOnUpdate: "OVERWRITE",
                     ...extra,

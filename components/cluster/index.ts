@@ -8,6 +8,7 @@ export * from "./types";
 export { EksCluster, EksClusterArgs, EksNodeGroupArgs, EksAddonName, ExtraLogType, EKS_ADDONS, GP3_STORAGE_CLASS } from "./eks";
 export { EcrRegistry, EcrRegistryArgs, ecrLifecyclePolicy } from "./ecr";
 export { ClusterVpcArgs } from "./vpc";
+export { EKS_ADDON_CONFIG_KEYS, EKS_DEFAULT_ADDON_VERSION } from "./addons";
 export { findRetainedData, RetainedData } from "./retained";
 export { LocalCluster, LocalClusterArgs, LOCAL_EDGE_SERVICE_PORT, DEFAULT_K3S_IMAGE, DEFAULT_REGISTRY_IMAGE } from "./local";
 export { ExistingCluster, ExistingClusterArgs, ExistingRegistryArgs } from "./existing";

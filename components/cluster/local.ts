@@ -6,7 +6,7 @@ import { K3sPki } from "./k3s-pki";
 import { clientCertKubeconfig } from "./kubeconfig";
 import { Cluster, ClusterReadiness, EdgeExposure, ImageRegistry } from "./types";
 
-export const DEFAULT_K3S_IMAGE = "rancher/k3s:v1.33.5-k3s1";
+export const DEFAULT_K3S_IMAGE = "rancher/k3s:v1.35.5-k3s1";
 export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
 /** Port the edge LoadBalancer Service must expose: k3s ServiceLB binds it on the node, i.e. the k3s container. */
 export const LOCAL_EDGE_SERVICE_PORT = 80;
@@ -117,7 +117,9 @@ export class LocalCluster extends pulumi.ComponentResource implements Cluster {
                 ports: [{ internal: REGISTRY_CONTAINER_PORT, external: args.registryPort, ip: LOOPBACK }],
                 volumes: [{ volumeName: registryData.name, containerPath: "/var/lib/registry" }],
             },
-            { parent: this },
+            // Fixed name, like the k3s container: a replacement (port or image change) must remove the old one first.
+            // The images survive in the named volume.
+            { parent: this, deleteBeforeReplace: true },
         );
         const repositoryBase = `localhost:${args.registryPort}/${args.imageNamespace}`;
         this.registry = {

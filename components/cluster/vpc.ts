@@ -4,6 +4,27 @@ import { cidrSubnet, MAX_AVAILABILITY_ZONES, parseCidr, SMALLEST_VPC_PREFIX } fr
 
 export { MAX_AVAILABILITY_ZONES };
 
+/**
+ * Zone IDs where EKS refuses control-plane subnets (UnsupportedAvailabilityZoneException): the AWS EKS user guide's
+ * subnet requirements (us-east-1, us-west-1, ca-central-1) and eksctl's zoneIDsToAvoid (pkg/az/az.go, plus cn-north-1).
+ */
+export const EKS_UNSUPPORTED_ZONE_IDS: readonly string[] = ["use1-az3", "usw1-az2", "cac1-az3", "cnn1-az4"];
+
+/**
+ * The zones a cluster may use, from the zone IDs getAvailabilityZones returned: those EKS supports, ordered by zone ID, so the choice is the same in every account (names map to zones per account) and
+ * does not change when AWS adds a zone name. Pure, so tests check it without AWS.
+ */
+export function eksZoneIds(zoneIds: string[], count: number): string[] {
+    const supported = zoneIds.filter((id) => !EKS_UNSUPPORTED_ZONE_IDS.includes(id)).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+    if (supported.length < count) {
+        const excluded = zoneIds.filter((id) => EKS_UNSUPPORTED_ZONE_IDS.includes(id));
+        throw new Error(
+            `the region has ${supported.length} available standard AZs that EKS supports (${supported.join(", ") || "none"}${excluded.length > 0 ? `; ${excluded.join(", ")} excluded: EKS refuses cluster subnets there` : ""}), fewer than availabilityZoneCount ${count}`,
+        );
+    }
+    return supported.slice(0, count);
+}
+
 export interface ClusterVpcArgs {
     /** EKS cluster name, for the `kubernetes.io/cluster/<name>` subnet tags that load balancer controllers look for. */
     clusterName: string;
@@ -11,8 +32,11 @@ export interface ClusterVpcArgs {
     cidrBlock: string;
     /** Number of AZs, 2 to 4. */
     availabilityZoneCount: number;
-    /** Explicit AZ names (at least `availabilityZoneCount`); undefined: the region's first available standard AZs. */
-    availabilityZoneNames?: string[];
+    /**
+     * Explicit AZ IDs, e.g. `use1-az1` (at least `availabilityZoneCount`; IDs name the same zone in every account, names
+     * do not); undefined: the region's available standard AZs that EKS supports, by zone ID.
+     */
+    availabilityZoneIds?: string[];
     /** `perAz`: a NAT gateway per AZ, so an AZ outage doesn't cut the others' egress (prod). `single`: one, cheaper. */
     natGateways: "perAz" | "single";
     /** VPC flow logs (every accepted and rejected flow, to CloudWatch Logs): days kept, and kept on destroy (prod). */
@@ -48,11 +72,15 @@ export class ClusterVpc extends pulumi.ComponentResource {
         super("nsip:cluster:Vpc", name, {}, opts);
         const { privateCidrs, publicCidrs } = subnetPlan(args.cidrBlock, args.availabilityZoneCount);
         const azCount = args.availabilityZoneCount;
-        if (args.availabilityZoneNames && args.availabilityZoneNames.length < azCount) {
-            throw new Error(`availabilityZoneNames lists ${args.availabilityZoneNames.length} AZs, fewer than availabilityZoneCount ${azCount}`);
+        if (args.availabilityZoneIds && args.availabilityZoneIds.length < azCount) {
+            throw new Error(`availabilityZoneIds lists ${args.availabilityZoneIds.length} AZs, fewer than availabilityZoneCount ${azCount}`);
+        }
+        const refused = args.availabilityZoneIds?.filter((id) => EKS_UNSUPPORTED_ZONE_IDS.includes(id)) ?? [];
+        if (refused.length > 0) {
+            throw new Error(`availabilityZoneIds lists ${refused.join(", ")}, where EKS refuses cluster subnets`);
         }
 
-        const azName = this.availabilityZoneResolver(args);
+        const zoneId = this.availabilityZoneResolver(args);
         const clusterTag = { [`kubernetes.io/cluster/${args.clusterName}`]: "shared" };
 
         const vpc = new aws.ec2.Vpc(
@@ -75,12 +103,12 @@ export class ClusterVpc extends pulumi.ComponentResource {
         const publicSubnets: aws.ec2.Subnet[] = [];
         const privateSubnets: aws.ec2.Subnet[] = [];
         for (let i = 0; i < azCount; i++) {
-            const az = azName(i);
+            const az = zoneId(i);
             const pub = new aws.ec2.Subnet(
                 `${name}-public-${i}`,
                 {
                     vpcId: vpc.id,
-                    availabilityZone: az,
+                    availabilityZoneId: az,
                     cidrBlock: publicCidrs[i],
                     mapPublicIpOnLaunch: false,
                     tags: { Name: `${name}-public-${i}`, "kubernetes.io/role/elb": "1", ...clusterTag },
@@ -95,7 +123,7 @@ export class ClusterVpc extends pulumi.ComponentResource {
                     `${name}-private-${i}`,
                     {
                         vpcId: vpc.id,
-                        availabilityZone: az,
+                        availabilityZoneId: az,
                         cidrBlock: privateCidrs[i],
                         tags: { Name: `${name}-private-${i}`, "kubernetes.io/role/internal-elb": "1", ...clusterTag },
                     },
@@ -189,21 +217,16 @@ export class ClusterVpc extends pulumi.ComponentResource {
     }
 
     private availabilityZoneResolver(args: ClusterVpcArgs): (index: number) => pulumi.Input<string> {
-        const names = args.availabilityZoneNames;
-        if (names) {
-            return (i) => names[i];
+        const ids = args.availabilityZoneIds;
+        if (ids) {
+            return (i) => ids[i];
         }
         // Standard AZs only: local and wavelength zones are opt-in and lack services EKS needs.
         const zones = aws.getAvailabilityZonesOutput(
             { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
             { parent: this },
         );
-        return (i) =>
-            zones.names.apply((available) => {
-                if (available.length < args.availabilityZoneCount) {
-                    throw new Error(`the region has ${available.length} standard AZs, fewer than availabilityZoneCount ${args.availabilityZoneCount}`);
-                }
-                return available[i];
-            });
+        const chosen = zones.zoneIds.apply((zoneIds) => eksZoneIds(zoneIds, args.availabilityZoneCount));
+        return (i) => chosen.apply((picked) => picked[i]);
     }
 }

@@ -115,6 +115,12 @@ const valid: Record<StringDomain, Gen> = {
     iamArn: ({ region }) => fc.tuple(digits(12), fc.constantFrom("role", "user"), fc.stringMatching(/^[A-Za-z0-9+=,.@_-]{1,64}$/)).map(([account, type, name]) => `arn:${partitionOf(region)}:iam::${account}:${type}/${name}`),
     instanceType: () => fc.constantFrom("m6i.large", "m7g.xlarge", "c7i.2xlarge", "t3.medium", "r6i.large"),
     kubernetesVersion: () => fc.integer({ min: 28, max: 35 }).map((minor) => `1.${minor}`),
+    // Mostly "default", so most configs also pass the kube-proxy minor rule.
+    eksAddonVersion: () =>
+        fc.oneof(
+            { arbitrary: fc.constant("default"), weight: 4 },
+            { arbitrary: fc.tuple(fc.nat(40), fc.nat(40), fc.nat(20), fc.integer({ min: 1, max: 60 })).map(([a, b, c, n]) => `v${a}.${b}.${c}-eksbuild.${n}`), weight: 1 },
+        ),
     imageByDigest: () => fc.tuple(valid.registryServer({ region: "" }), valid.repositoryPrefix({ region: "" }), hex64).map(([server, repo, digest]) => `${server}/${repo}@sha256:${digest}`),
     grafanaUser: () => fc.stringMatching(/^[A-Za-z0-9._@-]{1,64}$/),
     text: () => fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/),
@@ -147,6 +153,7 @@ const invalid: Record<StringDomain, Gen> = {
     iamArn: () => fc.constantFrom("arn:aws:iam::123456789012:group/admins", "arn:aws:iam::12345678901:role/admin", "arn:aws:iam::123456789012:roleadmin", "arn:aws:sts::123456789012:assumed-role/a/b"),
     instanceType: () => fc.constantFrom("m6i", "M6i.large", ".large", "m6i.large "),
     kubernetesVersion: () => fc.constantFrom("1.5", "v1.35", "1.35.0", "2"),
+    eksAddonVersion: () => fc.constantFrom("1.13.2-eksbuild.4", "v1.13.2", "v1.13-eksbuild.1", "latest", "Default", "v1.13.2-eksbuild."),
     imageByDigest: () => fc.constantFrom("ghcr.io/team/api:1.2.0", `ghcr.io/team/api@sha256:${"0".repeat(63)}`, `GHCR.io/team/api@sha256:${"0".repeat(64)}`),
     grafanaUser: () => fc.constantFrom("admin user", "", "a".repeat(65), "admin;drop"),
     text: () => fc.constant(""),

@@ -11,8 +11,8 @@ import { REPO_ROOT } from "../../tools/render/render";
 export const MOCK_ACCOUNT = MOCK_ACCOUNT_ID;
 /** The mocks' region when neither a resource, its provider nor config names one. */
 export const MOCK_REGION = "eu-west-1";
-/** What the mocked getAvailabilityZones returns for MOCK_REGION. */
-export const MOCK_AZS = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+/** The zone IDs the mocked getAvailabilityZones returns for MOCK_REGION. */
+export const MOCK_ZONE_IDS = ["euw1-az1", "euw1-az2", "euw1-az3"];
 
 export interface RecordedResource extends Omit<ResourceRecord, "inputs"> {
     /** Inputs with secrets unwrapped; unknown values (preview) are undefined. */
@@ -37,14 +37,15 @@ export class ResourceRecorder {
     ) {}
 
     /** Installs fresh mocks and empty config (replacing any earlier ones) and starts recording. */
-    static async start(options: { preview?: boolean } = {}): Promise<ResourceRecorder> {
+    static async start(options: { preview?: boolean; invokeOverrides?: Record<string, (inputs: Record<string, any>) => Record<string, unknown>> } = {}): Promise<ResourceRecorder> {
         const mocks = createMocks({ projectDir: REPO_ROOT, defaultRegion: MOCK_REGION });
         const invokes: RecordedInvoke[] = [];
         await pulumi.runtime.setMocks(
             {
                 ...mocks,
                 call: async (args) => {
-                    const result = await mocks.call(args);
+                    const override = options.invokeOverrides?.[args.token];
+                    const result = override ? override(plain(args.inputs).value) : await mocks.call(args);
                     invokes.push({ token: args.token, inputs: plain(args.inputs).value, result: plain(result).value });
                     return result;
                 },
