@@ -170,6 +170,13 @@ describe("workload builder, in process", () => {
             assert.ok(volume.name.length <= 63);
             const [slashes] = build(pod({ containers: [containerSpec({ name: "x", writablePaths: [{ path: "//srv//cache//", sizeLimit: "1Mi" }] })] })).volumes;
             assert.equal(slashes.name, "x-srv-cache");
+            // The cut falls on the dash between name and slug plus the dash of "/.cache": both go.
+            const [dashes] = build(pod({ containers: [containerSpec({ name: "b".repeat(61), writablePaths: [{ path: "/.cache", sizeLimit: "1Mi" }] })] })).volumes;
+            assert.equal(dashes.name, "b".repeat(61));
+        });
+
+        it("a pod without writable paths or volumes of its own gets no volumes", () => {
+            assert.deepEqual(build(pod()).volumes, []);
         });
 
         it("zero-downtime rollouts give every container a preStop sleep shorter than the grace period; relaxed, none", () => {
@@ -214,6 +221,7 @@ describe("workload builder, in process", () => {
                     { from: "prometheus", to: "backup", ports: [9100, 9101] },
                     { from: "backup", to: "postgres", ports: [5432] },
                     { from: "backup", to: "s3", ports: [443] },
+                    { from: "backup", to: "aws-api", ports: [443] },
                     { from: "backup", to: "pod-identity-agent", ports: [80] },
                     { from: "backup", to: "kube-api", ports: [443] },
                     { from: "api", to: "redis", ports: [6379] },
@@ -229,6 +237,7 @@ describe("workload builder, in process", () => {
                 ],
                 egress: [
                     { to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "postgres" } } }], ports: [{ protocol: "TCP", port: 5432 }] },
+                    { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },
                     { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },
                     { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT_CIDR } }], ports: [{ protocol: "TCP", port: 80 }] },
                     { to: [{ ipBlock: { cidr: "10.40.0.0/16" } }, { ipBlock: { cidr: "10.41.0.0/16" } }], ports: [{ protocol: "TCP", port: 443 }] },
@@ -424,13 +433,20 @@ describe("workload builder, in process", () => {
             const recorder = await build(apiSpec(), relaxed);
             const spec = recorder.one("kubernetes:apps/v1:Deployment").inputs.spec;
             assert.equal(spec.replicas, 3);
+            assert.deepEqual(spec.template.spec.volumes, [], "no volumes the spec did not ask for");
             assert.deepEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } });
             assert.equal(recorder.ofType("kubernetes:policy/v1:PodDisruptionBudget").length, 0);
             assert.equal(recorder.ofType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length, 0);
         });
 
         it("StatefulSet with a volume: one ordered replica, a headless Service, a claim that is protected when data is", async () => {
-            const spec = apiSpec({ kind: "StatefulSet", stateless: false, persistentVolume: { size: "2Gi", storageClassName: "fast" }, serviceAccountToken: true });
+            const spec = apiSpec({
+                kind: "StatefulSet",
+                stateless: false,
+                persistentVolume: { size: "2Gi", storageClassName: "fast" },
+                serviceAccountToken: true,
+                volumes: [{ name: "conf", configMap: { name: "api-config" } }],
+            });
             const protectedRun = await build(spec, hardened);
             const claim = protectedRun.one("kubernetes:core/v1:PersistentVolumeClaim");
             assert.equal(claim.name, "api-data");
@@ -450,7 +466,10 @@ describe("workload builder, in process", () => {
                 selector: { matchLabels: selectorOf },
                 updateStrategy: { type: "RollingUpdate" },
             });
-            assert.deepEqual(template.spec.volumes, [{ name: "data", persistentVolumeClaim: { claimName: "api-data" } }]);
+            assert.deepEqual(template.spec.volumes, [
+                { name: "conf", configMap: { name: "api-config" } },
+                { name: "data", persistentVolumeClaim: { claimName: "api-data" } },
+            ]);
             assert.equal(protectedRun.one("kubernetes:core/v1:Service").inputs.spec.clusterIP, "None");
 
             const relaxedRun = await build(spec, relaxed);

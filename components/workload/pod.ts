@@ -51,14 +51,14 @@ export function podSpec(spec: PodInput, hardening: Hardening, selector: Record<s
             seccompProfile: { type: "RuntimeDefault" },
         },
         // Kubernetes rejects lifecycle hooks on init containers, hence no preStop for them.
-        ...(initContainers.length > 0 ? { initContainers: initContainers.map((c) => container(c, uid, { ...hardening, zeroDowntimeRollouts: false })) } : {}),
-        containers: spec.containers.map((c) => container(c, uid, hardening)),
+        ...(initContainers.length > 0 ? { initContainers: initContainers.map((c) => container(c, uid, false)) } : {}),
+        containers: spec.containers.map((c) => container(c, uid, hardening.zeroDowntimeRollouts)),
         volumes: [...scratchVolumes, ...(spec.volumes ?? [])],
         ...(hardening.topologySpread && spec.stateless ? spread(selector) : {}),
     };
 }
 
-function container(c: PodContainer, uid: number, hardening: Hardening): Container {
+function container(c: PodContainer, uid: number, preStop: boolean): Container {
     return {
         name: c.name,
         image: c.image,
@@ -91,7 +91,7 @@ function container(c: PodContainer, uid: number, hardening: Hardening): Containe
             ...(c.dataMountPath ? [{ name: DATA_VOLUME, mountPath: c.dataMountPath }] : []),
         ],
         ...(c.terminationMessagePolicy ? { terminationMessagePolicy: c.terminationMessagePolicy } : {}),
-        lifecycle: hardening.zeroDowntimeRollouts ? { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } } : undefined,
+        lifecycle: preStop ? { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } } : undefined,
     };
 }
 
@@ -100,7 +100,9 @@ function container(c: PodContainer, uid: number, hardening: Hardening): Containe
  * no restarts in place (the Job's backoffLimit and deadline bound it instead of probes).
  */
 export function batchPodSpec(spec: PodInput, hardening: Hardening, serviceAccountName: pulumi.Input<string>): PodSpec {
-    return { ...podSpec(spec, { ...hardening, zeroDowntimeRollouts: false, topologySpread: false }, {}, serviceAccountName), restartPolicy: "Never" };
+    // Stryker disable next-line ObjectLiteral: podSpec reads only these two flags, and `{}` leaves them undefined, as falsy as false
+    const runToCompletion = { ...hardening, zeroDowntimeRollouts: false, topologySpread: false };
+    return { ...podSpec(spec, runToCompletion, {}, serviceAccountName), restartPolicy: "Never" };
 }
 
 /** One zone-spread constraint plus a soft host anti-affinity: survives a zone or a node, never blocks scaling. */
@@ -120,6 +122,8 @@ function spread(selector: Record<string, string>): Pick<PodSpec, "topologySpread
 }
 
 function scratchVolumeName(c: PodContainer, path: string): string {
-    const slug = path.replace(/^\/+/, "").replace(/[^a-z0-9]+/gi, "-").toLowerCase() || "root";
+    // Stryker disable next-line Regex: mount paths are absolute, so the first run of slashes is the leading one
+    const relative = path.replace(/^\/+/, "");
+    const slug = relative.replace(/[^a-z0-9]+/gi, "-").toLowerCase() || "root";
     return `${c.name}-${slug}`.slice(0, 63).replace(/-+$/, "");
 }

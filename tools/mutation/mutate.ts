@@ -1,24 +1,27 @@
 import { spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
 /**
- * `npm run mutate [-- <stryker run options>]`: StrykerJS over the scope in stryker.config.json, then
- * the per-file mutation scores against the 90% bar and the count of mutants disabled in the code.
- * `npm run mutate -- --incremental` reuses reports/mutation/stryker-incremental.json (gitignored);
- * `--mutate <file>` narrows the run while working on one file. Static mutants (module-level code, run while
- * modules load) are ignored unless `--with-static`: each needs a fresh runner and the whole suite.
+ * `npm run mutate [-- [<file>...] [--spec <test file>...] [--with-static] [<stryker run options>]]`: StrykerJS over
+ * the scope in stryker.config.json (or only the files named), then the per-file mutation scores against the 90% bar
+ * and the count of mutants disabled in the code. `--spec` runs only the named test files (repeatable) instead of the
+ * whole suite: much faster on one file whose covering tests are known. `--incremental` reuses
+ * reports/mutation/stryker-incremental.json (gitignored). Static mutants (module-level code, run while modules load)
+ * are ignored unless `--with-static`: each needs a fresh runner and every test.
  */
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const CONFIG = path.join(REPO_ROOT, "stryker.config.json");
-const REPORT = path.join(REPO_ROOT, "reports", "mutation", "mutation.json");
+const REPORTS = path.join(REPO_ROOT, "reports", "mutation");
 const STRYKER = path.join(REPO_ROOT, "node_modules", ".bin", "stryker");
 const MIN_SCORE = 90;
 const DISABLE_COMMENT = /\/\/\s*Stryker disable\b.*$/;
 
 interface MutantResult {
     status: "Killed" | "Survived" | "NoCoverage" | "Timeout" | "CompileError" | "RuntimeError" | "Ignored" | "Pending";
+    statusReason?: string;
 }
 interface Report {
     files: Record<string, { mutants: MutantResult[] }>;
@@ -51,31 +54,93 @@ function exclusions(): string[] {
 }
 
 /** Mutation score as Stryker computes it: detected / (detected + undetected); compile and runtime errors do not count. */
-function score(mutants: MutantResult[]): { score: number; valid: number; ignored: number } {
+function score(mutants: MutantResult[]): { score: number; valid: number; staticIgnored: number; disabled: number } {
     const detected = mutants.filter((m) => m.status === "Killed" || m.status === "Timeout").length;
     const undetected = mutants.filter((m) => m.status === "Survived" || m.status === "NoCoverage").length;
     const valid = detected + undetected;
-    const ignored = mutants.filter((m) => m.status === "Ignored").length;
-    return { score: valid === 0 ? 100 : (100 * detected) / valid, valid, ignored };
+    const ignored = mutants.filter((m) => m.status === "Ignored");
+    // Stryker's reason for a static mutant under ignoreStatic; every other ignored mutant is disabled in the code.
+    const staticIgnored = ignored.filter((m) => m.statusReason?.startsWith("Static mutant") ?? false).length;
+    return { score: valid === 0 ? 100 : (100 * detected) / valid, valid, staticIgnored, disabled: ignored.length - staticIgnored };
+}
+
+interface Options {
+    files: string[];
+    specs: string[];
+    withStatic: boolean;
+    strykerArgs: string[];
+}
+
+/** Our own options out of the command line; everything else goes to `stryker run` unchanged. */
+function parseArgs(args: string[]): Options {
+    const inScope = new Set(scopeFiles());
+    const options: Options = { files: [], specs: [], withStatic: false, strykerArgs: [] };
+    for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        if (arg === "--with-static") options.withStatic = true;
+        else if (arg === "--spec") {
+            const spec = args[++i];
+            if (spec === undefined || !fs.existsSync(path.join(REPO_ROOT, spec))) {
+                throw new Error(`--spec expects an existing test file, got ${spec === undefined ? "nothing" : `'${spec}'`}`);
+            }
+            options.specs.push(spec);
+        } else if (!arg.startsWith("-") && args[i - 1] !== "--mutate" && arg.endsWith(".ts")) {
+            if (!inScope.has(arg)) {
+                throw new Error(`'${arg}' is not in the mutation scope of stryker.config.json (expected one of: ${[...inScope].join(", ")})`);
+            }
+            options.files.push(arg);
+        } else options.strykerArgs.push(arg);
+    }
+    return options;
+}
+
+/**
+ * The config file and JSON report of this run: the repository's, or for named files or test files a narrowed copy
+ * under reports/mutation/subset-<hash>/ with its own reports and incremental file, so narrowed runs (also several
+ * at once) never overwrite the full run's.
+ */
+function configFor(options: Options): { config: string; report: string } {
+    const full = { config: CONFIG, report: path.join(REPORTS, "mutation.json") };
+    if (options.files.length === 0 && options.specs.length === 0) return full;
+    const id = createHash("sha256").update(JSON.stringify([options.files, options.specs])).digest("hex").slice(0, 10);
+    const dir = path.join(REPORTS, `subset-${id}`);
+    const relative = (file: string) => path.relative(REPO_ROOT, path.join(dir, file));
+    const config = JSON.parse(fs.readFileSync(CONFIG, "utf8")) as Record<string, unknown> & { mochaOptions: Record<string, unknown> };
+    delete config.$schema;
+    if (options.files.length > 0) config.mutate = options.files;
+    if (options.specs.length > 0) config.mochaOptions = { ...config.mochaOptions, spec: options.specs };
+    config.htmlReporter = { fileName: relative("mutation.html") };
+    config.jsonReporter = { fileName: relative("mutation.json") };
+    config.incrementalFile = relative("stryker-incremental.json");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "stryker.config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    return { config: path.join(dir, "stryker.config.json"), report: path.join(dir, "mutation.json") };
 }
 
 function main(): number {
-    const args = process.argv.slice(2);
-    const withStatic = args.includes("--with-static");
-    const strykerArgs = [...args.filter((a) => a !== "--with-static"), ...(withStatic ? [] : ["--ignoreStatic"])];
-    const run = spawnSync(STRYKER, ["run", ...strykerArgs], { cwd: REPO_ROOT, stdio: "inherit" });
+    let options: Options;
+    try {
+        options = parseArgs(process.argv.slice(2));
+    } catch (error) {
+        process.stderr.write(`mutate: ${(error as Error).message}\n`);
+        return 2;
+    }
+    const strykerArgs = [...options.strykerArgs, ...(options.withStatic ? [] : ["--ignoreStatic"])];
+    const { config, report: reportFile } = configFor(options);
+    if (config !== CONFIG) process.stdout.write(`mutate: narrowed run, config and reports in ${path.relative(REPO_ROOT, path.dirname(config))}/\n`);
+    const run = spawnSync(STRYKER, ["run", config, ...strykerArgs], { cwd: REPO_ROOT, stdio: "inherit" });
     if (run.status !== 0) {
         process.stderr.write(`mutate: stryker exited ${run.status ?? run.signal}\n`);
         return run.status ?? 1;
     }
-    const report = JSON.parse(fs.readFileSync(REPORT, "utf8")) as Report;
+    const report = JSON.parse(fs.readFileSync(reportFile, "utf8")) as Report;
     const rows = Object.entries(report.files)
         .map(([file, { mutants }]) => ({ file, ...score(mutants) }))
         .sort((a, b) => a.file.localeCompare(b.file));
     const failing = rows.filter((r) => r.score < MIN_SCORE);
-    process.stdout.write(`\nPer-file mutation score (bar: ${MIN_SCORE}%; ignored = static mutants, see README "Mutation testing"):\n`);
+    process.stdout.write(`\nPer-file mutation score (bar: ${MIN_SCORE}%; static = static mutants ignored, see README "Mutation testing"):\n`);
     for (const r of rows) {
-        const figures = `${r.score.toFixed(2).padStart(6)}%  ${String(r.valid).padStart(4)} tested  ${String(r.ignored).padStart(4)} ignored`;
+        const figures = `${r.score.toFixed(2).padStart(6)}%  ${String(r.valid).padStart(4)} tested  ${String(r.staticIgnored).padStart(4)} static  ${String(r.disabled).padStart(3)} disabled`;
         process.stdout.write(`  ${figures}  ${r.file}${r.score < MIN_SCORE ? "  BELOW THE BAR" : ""}\n`);
     }
     const disabled = exclusions();
