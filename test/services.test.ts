@@ -17,6 +17,28 @@ const workload = (r: Awaited<ReturnType<typeof renderToTemp>>, name: string): Ma
 const containerOf = (w: Manifest, name: string): Manifest => w.spec.template.spec.containers.find((c: Manifest) => c.name === name);
 const envOf = (c: Manifest, name: string): Manifest | undefined => (c.env ?? []).find((e: Manifest) => e.name === name);
 
+
+/** An `existing` cluster with prebuilt images, backing up to an S3-compatible endpoint with writer and reader key pairs. */
+function s3CompatibleStack(): Record<string, unknown> {
+    const digest = (name: string) => `registry.example.com/team/${name}@sha256:${"ab".repeat(32)}`;
+    return {
+        "nsip:cluster": { provider: "existing", context: "staging" },
+        "nsip:edge": { hostname: "nsip.staging.example.com" },
+        "nsip:images": { prebuilt: { api: digest("api"), frontend: digest("frontend"), analyzer: digest("analyzer") } },
+        "nsip:backup": {
+            retentionDays: 14,
+            target: {
+                kind: "s3Compatible",
+                endpoint: "https://minio.example.com:9000",
+                bucket: "nsip-backups",
+                region: "us-east-1",
+                writer: { accessKeyId: "WRITER", secretAccessKey: { secure: "v1:writer" } },
+                reader: { accessKeyId: "READER", secretAccessKey: { secure: "v1:reader" } },
+            },
+        },
+    };
+}
+
 describe("the eight services", function () {
     this.timeout(180_000);
 
@@ -380,24 +402,8 @@ describe("the eight services", function () {
         });
 
         it("postgres backup on an existing cluster to an S3-compatible endpoint: the writer keys from a Secret, retention in the upload", async () => {
-            const digest = (name: string) => `registry.example.com/team/${name}@sha256:${"ab".repeat(32)}`;
             const r = await renderToTemp("dev", {
-                config: {
-                    "nsip:cluster": { provider: "existing", context: "staging" },
-                    "nsip:edge": { hostname: "nsip.staging.example.com" },
-                    "nsip:images": { prebuilt: { api: digest("api"), frontend: digest("frontend"), analyzer: digest("analyzer") } },
-                    "nsip:backup": {
-                        retentionDays: 14,
-                        target: {
-                            kind: "s3Compatible",
-                            endpoint: "https://minio.example.com:9000",
-                            bucket: "nsip-backups",
-                            region: "us-east-1",
-                            writer: { accessKeyId: "WRITER", secretAccessKey: { secure: "v1:writer" } },
-                            reader: { accessKeyId: "READER", secretAccessKey: { secure: "v1:reader" } },
-                        },
-                    },
-                },
+                config: s3CompatibleStack(),
             });
             const [upload] = cronPod(r).containers as Manifest[];
             assert.equal(envOf(upload, "AWS_ENDPOINT_URL")?.value, "https://minio.example.com:9000");
@@ -486,23 +492,8 @@ describe("the eight services", function () {
         });
 
         it("restore from an S3-compatible endpoint: the reader key pair in a Secret of its own, never the writer's", async () => {
-            const digest = (name: string) => `registry.example.com/team/${name}@sha256:${"ab".repeat(32)}`;
             const r = await renderToTemp("dev", {
-                config: {
-                    "nsip:cluster": { provider: "existing", context: "staging" },
-                    "nsip:edge": { hostname: "nsip.staging.example.com" },
-                    "nsip:images": { prebuilt: { api: digest("api"), frontend: digest("frontend"), analyzer: digest("analyzer") } },
-                    "nsip:backup": {
-                        target: {
-                            kind: "s3Compatible",
-                            endpoint: "https://minio.example.com:9000",
-                            bucket: "nsip-backups",
-                            region: "us-east-1",
-                            writer: { accessKeyId: "WRITER", secretAccessKey: { secure: "v1:writer" } },
-                            reader: { accessKeyId: "READER", secretAccessKey: { secure: "v1:reader" } },
-                        },
-                    },
-                },
+                config: s3CompatibleStack(),
             });
             const [fetch] = restorePod(r).initContainers as Manifest[];
             assert.equal(envOf(fetch, "AWS_ENDPOINT_URL")?.value, "https://minio.example.com:9000");

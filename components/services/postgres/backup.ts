@@ -66,6 +66,42 @@ export function backupScripts(): Record<string, string> {
     return Object.fromEntries(SCRIPT_FILES.map((file) => [file, readFileSync(path.join(__dirname, "scripts", file), "utf8")]));
 }
 
+type EnvVar = pulumi.Input<k8s.types.input.core.v1.EnvVar>;
+/** A destination the AWS CLI talks to: the stack's bucket or an S3-compatible endpoint. */
+export type S3Destination = Exclude<BackupDestination, { kind: "pvc" }>;
+
+/**
+ * The AWS CLI's environment for a backup store. `location` names the bucket, prefix and region. `credentials` is
+ * empty on EKS (Pod Identity); on an S3-compatible endpoint it holds the endpoint and the chosen key pair, read from
+ * a Secret of its own (`secretName`), so the backup's writer and the restore's reader never share one.
+ */
+export function s3StoreEnv(
+    name: string,
+    args: { destination: S3Destination; keyPair: "writer" | "reader"; secretName: string; namespace: pulumi.Input<string>; labels: Record<string, string> },
+    opts: pulumi.CustomResourceOptions,
+): { location: EnvVar[]; credentials: EnvVar[] } {
+    const dest = args.destination;
+    const location: EnvVar[] = [
+        { name: "BUCKET", value: dest.kind === "s3" ? dest.bucketName : dest.bucket },
+        { name: "PREFIX", value: BACKUP_PREFIX },
+        { name: "AWS_REGION", value: dest.region },
+        { name: "HOME", value: "/tmp" },
+    ];
+    if (dest.kind === "s3") return { location, credentials: [] };
+    const keys = dest[args.keyPair];
+    const secret = new k8s.core.v1.Secret(
+        `${name}-s3-credentials`,
+        {
+            metadata: { name: args.secretName, namespace: args.namespace, labels: args.labels },
+            type: "Opaque",
+            stringData: { AWS_ACCESS_KEY_ID: pulumi.secret(keys.accessKeyId), AWS_SECRET_ACCESS_KEY: pulumi.secret(keys.secretAccessKey) },
+        },
+        opts,
+    );
+    const fromSecret = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } });
+    return { location, credentials: [{ name: "AWS_ENDPOINT_URL", value: dest.endpoint }, fromSecret("AWS_ACCESS_KEY_ID"), fromSecret("AWS_SECRET_ACCESS_KEY")] };
+}
+
 /** The scripts' ConfigMap as a volume: executable, mounted read-only at SCRIPTS_DIR. */
 export const scriptsVolumeOf = (configMap: pulumi.Input<string>): k8s.types.input.core.v1.Volume => ({ name: SCRIPTS_VOLUME, configMap: { name: configMap, defaultMode: 0o555 } });
 
@@ -131,31 +167,13 @@ export class PostgresBackup extends pulumi.ComponentResource {
             volumes = [scriptsVolume, { name: DATA_VOLUME, persistentVolumeClaim: { claimName: claim.metadata.name } }];
             containers = [dump("/backups", true)];
         } else {
-            const s3Env: pulumi.Input<k8s.types.input.core.v1.EnvVar>[] = [
-                { name: "BUCKET", value: dest.kind === "s3" ? dest.bucketName : dest.bucket },
-                { name: "PREFIX", value: BACKUP_PREFIX },
-                { name: "AWS_REGION", value: dest.region },
-                { name: "HOME", value: "/tmp" },
+            const store = s3StoreEnv(name, { destination: dest, keyPair: "writer", secretName: BACKUP_S3_SECRET, namespace, labels }, child);
+            const s3Env = [
+                ...store.location,
+                ...store.credentials,
+                // The EKS bucket expires dumps by lifecycle rule; elsewhere the upload prunes.
+                ...(dest.kind === "s3Compatible" ? [{ name: "RETENTION_DAYS", value: String(args.retentionDays) }] : []),
             ];
-            if (dest.kind === "s3Compatible") {
-                const secret = new k8s.core.v1.Secret(
-                    `${name}-s3-credentials`,
-                    {
-                        metadata: { name: BACKUP_S3_SECRET, namespace, labels },
-                        type: "Opaque",
-                        stringData: { AWS_ACCESS_KEY_ID: pulumi.secret(dest.writer.accessKeyId), AWS_SECRET_ACCESS_KEY: pulumi.secret(dest.writer.secretAccessKey) },
-                    },
-                    child,
-                );
-                const fromSecret = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } });
-                s3Env.push(
-                    { name: "AWS_ENDPOINT_URL", value: dest.endpoint },
-                    fromSecret("AWS_ACCESS_KEY_ID"),
-                    fromSecret("AWS_SECRET_ACCESS_KEY"),
-                    // The EKS bucket expires dumps by lifecycle rule; elsewhere the upload prunes.
-                    { name: "RETENTION_DAYS", value: String(args.retentionDays) },
-                );
-            }
             volumes = [scriptsVolume, { name: DATA_VOLUME, emptyDir: { sizeLimit: DUMP_SIZE_LIMIT } }];
             initContainers = [dump(DUMP_DIR, false)];
             containers = [

@@ -5,8 +5,7 @@ import { recommendedLabels } from "../../workload/labels";
 import { batchPodSpec, DATA_VOLUME, PodContainer } from "../../workload/pod";
 import { apiDatabaseEnv } from "../api";
 import { imageTag, thirdPartyImages } from "../third-party-images";
-import { BACKUP_CLAIM, BackupDestination, backupJobResources, DUMP_SIZE_LIMIT, SCRIPTS_DIR, SCRIPTS_VOLUME, scriptsVolumeOf } from "./backup";
-import { BACKUP_PREFIX } from "./backup-storage";
+import { BACKUP_CLAIM, BackupDestination, backupJobResources, DUMP_SIZE_LIMIT, s3StoreEnv, SCRIPTS_DIR, SCRIPTS_VOLUME, scriptsVolumeOf } from "./backup";
 import { POSTGRES_UID } from "./index";
 import { RESTORE_CONTAINER, RESTORE_NAME, RESTORE_PEER, RESTORE_SAFETY_CLAIM } from "./restore-names";
 
@@ -96,26 +95,8 @@ export class PostgresRestore extends pulumi.ComponentResource {
             volumes.push({ name: "backups", persistentVolumeClaim: { claimName: BACKUP_CLAIM, readOnly: true } });
             container = restoreContainer(BACKUPS_DIR, [{ volume: "backups", mountPath: BACKUPS_DIR }]);
         } else {
-            const s3Env: pulumi.Input<k8s.types.input.core.v1.EnvVar>[] = [
-                { name: "BUCKET", value: dest.kind === "s3" ? dest.bucketName : dest.bucket },
-                { name: "PREFIX", value: BACKUP_PREFIX },
-                { name: "AWS_REGION", value: dest.region },
-                { name: "HOME", value: "/tmp" },
-                { name: "RESTORE_FROM", value: "latest" },
-            ];
-            if (dest.kind === "s3Compatible") {
-                const secret = new k8s.core.v1.Secret(
-                    `${name}-s3-credentials`,
-                    {
-                        metadata: { name: RESTORE_S3_SECRET, namespace, labels },
-                        type: "Opaque",
-                        stringData: { AWS_ACCESS_KEY_ID: pulumi.secret(dest.reader.accessKeyId), AWS_SECRET_ACCESS_KEY: pulumi.secret(dest.reader.secretAccessKey) },
-                    },
-                    child,
-                );
-                const fromSecret = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } });
-                s3Env.push({ name: "AWS_ENDPOINT_URL", value: dest.endpoint }, fromSecret("AWS_ACCESS_KEY_ID"), fromSecret("AWS_SECRET_ACCESS_KEY"));
-            }
+            const store = s3StoreEnv(name, { destination: dest, keyPair: "reader", secretName: RESTORE_S3_SECRET, namespace, labels }, child);
+            const s3Env = [...store.location, { name: "RESTORE_FROM", value: "latest" }, ...store.credentials];
             volumes.push({ name: FETCHED_VOLUME, emptyDir: { sizeLimit: DUMP_SIZE_LIMIT } });
             initContainers = [
                 {
