@@ -478,7 +478,8 @@ describe("policy pack: the hardening rules (policy/)", function () {
             it("preview with unknown image digests: nothing mandatory; only pinned-images waits for the digests (advisory)", async () => {
                 const preview = stackResources(await renderToTemp("prod", { preview: true })).map((r) => ({ ...r, props: withEngineUnknowns(r.props) }));
                 const unknownImages = preview.filter((r) => JSON.stringify(r.props).includes(`"image":"${pulumi.runtime.unknownValue}"`)).map((r) => r.name);
-                assert.deepEqual(unknownImages.sort(), ["nsip-analyzer-deployment", "nsip-api-deployment", "nsip-frontend-deployment", "nsip-migrations-job"]);
+                // The health probe runs the api image, so its template waits for the api's digest too.
+                assert.deepEqual(unknownImages.sort(), ["nsip-analyzer-deployment", "nsip-api-deployment", "nsip-frontend-deployment", "nsip-health-probe-template", "nsip-migrations-job"]);
                 const found = (await Promise.all(preview.map(async (r) => (await host.analyze(r)).map((d) => ({ name: r.name, d }))))).flat();
                 assert.deepEqual(
                     found.map(({ name, d }) => [name, d.getPolicyname(), d.getEnforcementlevel()]).sort(),

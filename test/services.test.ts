@@ -348,7 +348,7 @@ describe("the eight services", function () {
             // The bucket is autonamed by its provider: the name the (mock) provider gave it must be the one in the pod.
             assert.equal(envOf(upload, "BUCKET")?.value, autoName(bucket.type, bucket.name), "the target is the bucket the program creates");
             assert.equal(envOf(upload, "PREFIX")?.value, "postgres/");
-            const cronResource = resourcesOfType(r, "kubernetes:batch/v1:CronJob")[0];
+            const cronResource = resourcesOfType(r, "kubernetes:batch/v1:CronJob").find((c) => c.name.endsWith("-postgres-backup-cronjob"))!;
             assert.ok(cronResource.dependencies.includes(bucket.urn));
             assert.equal(envOf(upload, "AWS_REGION")?.value, "eu-west-1");
             assert.equal(envOf(upload, "AWS_ENDPOINT_URL"), undefined, "AWS S3 itself");
