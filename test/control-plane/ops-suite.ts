@@ -119,8 +119,8 @@ export function describeOps(deployed: () => StackOnControlPlane): void {
             const client = plane.client;
             // kwok runs no containers: the probe pods are pinned to a node label no node has, and the test reports their end
             // as the kubelet would after probe.js ran (exit code, report in the termination message).
-            const played = { "nsip.test/kubelet": "played-by-the-test" };
-            await client.call("PATCH", `/apis/batch/v1/namespaces/${namespace}/cronjobs/health-probe`, { spec: { jobTemplate: { spec: { template: { spec: { nodeSelector: played } } } } } }, "application/merge-patch+json");
+            const pinned = { "nsip.test/kubelet": "played-by-the-test" };
+            await client.call("PATCH", `/apis/batch/v1/namespaces/${namespace}/cronjobs/health-probe`, { spec: { jobTemplate: { spec: { template: { spec: { nodeSelector: pinned } } } } } }, "application/merge-patch+json");
             interface ProbePod extends KubeObject {
                 metadata: KubeObject["metadata"] & { labels?: Record<string, string> };
                 spec: { containers: { name: string; image: string; env?: { name: string; value?: string }[] }[] };
@@ -130,24 +130,37 @@ export function describeOps(deployed: () => StackOnControlPlane): void {
             /** Plays one probe pod: each target answers what `answer` says; the exit code follows the verdicts, as probe.js's does. */
             const playProbe = async (answer: (service: string) => number) => {
                 let pod: ProbePod | undefined;
-                await waitFor("a pending health-probe pod", READY_TIMEOUT_MS, async () => {
-                    pod = (await client.list<ProbePod>("v1", "Pod", namespace, "app.kubernetes.io/name=health-probe")).find((p) => p.status?.phase === "Pending" && !seen.some((s) => s.job === p.metadata.labels?.["batch.kubernetes.io/job-name"]));
-                    return pod !== undefined;
-                }, 300);
+                const played = (p: ProbePod) => seen.some((s) => s.job === p.metadata.labels?.["batch.kubernetes.io/job-name"]);
+                await waitFor(
+                    "a pending health-probe pod",
+                    READY_TIMEOUT_MS,
+                    async () => {
+                        pod = (await client.list<ProbePod>("v1", "Pod", namespace, "app.kubernetes.io/name=health-probe")).find((p) => p.status?.phase === "Pending" && !played(p));
+                        return pod !== undefined;
+                    },
+                    300,
+                );
                 const probePod = pod!;
                 const targets = JSON.parse(probePod.spec.containers[0]?.env?.find((e) => e.name === "HEALTH_PROBE_TARGETS")?.value ?? "{}") as Record<string, string>;
                 seen.push({ job: probePod.metadata.labels?.["batch.kubernetes.io/job-name"] ?? "", targets });
-                const report = Object.fromEntries(Object.entries(targets).map(([service, url]) => {
-                    const status = answer(service);
-                    return [service, { url, ok: status < 400, status, ...(status < 400 ? {} : { detail: "database is locked" }), ms: 7 }];
-                }));
+                const report = Object.fromEntries(
+                    Object.entries(targets).map(([service, url]) => {
+                        const status = answer(service);
+                        return [service, { url, ok: status < 400, status, ...(status < 400 ? {} : { detail: "database is locked" }), ms: 7 }];
+                    }),
+                );
                 const exitCode = Object.values(report).every((verdict) => verdict.ok) ? 0 : 1;
                 const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
                 await client.call("PATCH", `/api/v1/namespaces/${namespace}/pods/${probePod.metadata.name}/status`, {
                     status: {
                         phase: exitCode === 0 ? "Succeeded" : "Failed",
                         containerStatuses: probePod.spec.containers.map((c) => ({
-                            name: c.name, image: c.image, imageID: "", ready: false, restartCount: 0, started: false,
+                            name: c.name,
+                            image: c.image,
+                            imageID: "",
+                            ready: false,
+                            restartCount: 0,
+                            started: false,
                             state: { terminated: { exitCode, reason: exitCode === 0 ? "Completed" : "Error", message: JSON.stringify(report), startedAt: now, finishedAt: now } },
                         })),
                     },
