@@ -108,7 +108,8 @@ export class HealthProbe extends pulumi.ComponentResource {
                 activeDeadlineSeconds: 300,
                 historyLimit: 1,
             },
-            child,
+            // The component's dependsOn (nodes, CNI, DNS: what pods need of the cluster) is not inherited.
+            { ...child, dependsOn: opts.dependsOn },
         );
         new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata, spec: args.networkPolicy }, child);
         this.registerOutputs({ cronJobName: this.cronJob.metadata.name });
