@@ -315,6 +315,12 @@ describe("workload builder, in process", () => {
             "cluster-autoscaler -> aws-api: 443",
             "cluster-autoscaler -> pod-identity-agent: 80",
             `prometheus -> cluster-autoscaler: ${CLUSTER_AUTOSCALER_PORT}`,
+            `health-probe -> api: ${ports.api.http}`,
+            `health-probe -> analyzer: ${ports.analyzer.http}`,
+            `health-probe -> frontend: ${ports.frontend.http}`,
+            `health-probe -> grafana: ${ports.grafana.http}`,
+            `health-probe -> prometheus: ${ports.prometheus.http}`,
+            `health-probe -> nginx: ${ports.nginx.http}`,
         ];
 
         it("allows exactly the documented flows", () => {

@@ -27,6 +27,13 @@ const designTable = [
     // The restore Jobs `ops restore` creates from their template: postgres, and the backups' store (S3 in prod).
     "restore -> postgres:5432",
     "prometheus -> kube-state-metrics:8080",
+    // `ops health`'s probe Jobs: each HTTP service's readiness port, nothing else.
+    "health-probe -> api:3000",
+    "health-probe -> analyzer:5000",
+    "health-probe -> frontend:8080",
+    "health-probe -> grafana:3000",
+    "health-probe -> prometheus:9090",
+    "health-probe -> nginx:8080",
 ];
 /** Prod on EKS also runs the Cluster Autoscaler. */
 const designTables: Record<string, string[]> = { dev: designTable, prod: [...designTable, "prometheus -> cluster-autoscaler:8085"] };
@@ -142,7 +149,7 @@ for (const stack of ["dev", "prod"]) {
             const rendered = await renderToTemp(stack);
             const named = manifestsOf(rendered, "NetworkPolicy").filter((p) => p.spec.podSelector?.matchLabels);
             const names = named.map((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/name"]).sort();
-            const workloads = ["analyzer", "api", "backup", "frontend", "grafana", "kube-state-metrics", "migrations", "nginx", "postgres", "prometheus", "redis", "restore"];
+            const workloads = ["analyzer", "api", "backup", "frontend", "grafana", "health-probe", "kube-state-metrics", "migrations", "nginx", "postgres", "prometheus", "redis", "restore"];
             assert.deepEqual(names, (stack === "prod" ? [...workloads, "cluster-autoscaler"] : workloads).sort());
         });
     });

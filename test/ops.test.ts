@@ -6,7 +6,8 @@ import { COMMANDS, defaultExecCommand, restartPatch } from "../tools/ops/command
 import { EXIT_CODE_HELP, ExitCode, OpsError } from "../tools/ops/errors";
 import { formatAge, formatBytes, parseQuantity, table } from "../tools/ops/format";
 import { execResult } from "../tools/ops/kube";
-import { backupFreshness, healthEndpoint, proxyAdmitted, workloadRow } from "../tools/ops/status";
+import { describeVerdict, healthRow, parseProbeReport, probeResult } from "../tools/ops/health";
+import { backupFreshness, healthEndpoint, workloadRow } from "../tools/ops/status";
 import { digestOf, versionVerdict } from "../tools/ops/version";
 
 /** The pure parts of `ops`; the commands themselves run against the real control plane (test/control-plane/ops-suite.ts). */
@@ -153,16 +154,48 @@ describe("ops status pieces", function () {
         };
         assert.equal(healthEndpoint(service, withSidecar, "postgres"), undefined);
     });
+});
 
-    it("sees whether NetworkPolicies admit the API server's proxy (a non-pod source) to a port", function () {
-        const labels = { "app.kubernetes.io/name": "api" };
-        const denyAll: k8s.V1NetworkPolicy = { spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } };
-        const fromPods: k8s.V1NetworkPolicy = { spec: { podSelector: { matchLabels: labels }, ingress: [{ _from: [{ podSelector: { matchLabels: { x: "y" } } }], ports: [{ port: 3000 as unknown as k8s.IntOrString }] }] } };
-        const fromAnywhere: k8s.V1NetworkPolicy = { spec: { podSelector: { matchLabels: labels }, ingress: [{ _from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 3000 as unknown as k8s.IntOrString }] }] } };
-        assert.equal(proxyAdmitted([], labels, 3000), true);
-        assert.equal(proxyAdmitted([denyAll, fromPods], labels, 3000), false);
-        assert.equal(proxyAdmitted([denyAll, fromAnywhere], labels, 3000), true);
-        assert.equal(proxyAdmitted([denyAll, fromAnywhere], labels, 9100), false);
+describe("ops health pieces", function () {
+    const report = '{"api":{"url":"http://api.nsip.svc.cluster.local:3000/ready","ok":true,"status":200,"ms":12},' +
+        '"grafana":{"url":"http://grafana.nsip.svc.cluster.local:3000/grafana/api/health","ok":false,"status":503,"detail":"database locked","ms":40},' +
+        '"frontend":{"url":"http://frontend.nsip.svc.cluster.local:8080/healthz","ok":false,"detail":"fetch failed: ECONNREFUSED","ms":3}}';
+
+    it("reads the health probe's report and says what each GET answered", function () {
+        const parsed = parseProbeReport(report);
+        assert.deepEqual(Object.keys(parsed).sort(), ["api", "frontend", "grafana"]);
+        assert.equal(describeVerdict(parsed["api"]!), "GET /ready: HTTP 200 (12 ms)");
+        assert.equal(describeVerdict(parsed["grafana"]!), "GET /grafana/api/health: HTTP 503 database locked (40 ms)");
+        assert.equal(describeVerdict(parsed["frontend"]!), "GET /healthz failed: fetch failed: ECONNREFUSED");
+        const failed = (message: string, pattern: RegExp) =>
+            assert.throws(() => parseProbeReport(message), (error: unknown) => error instanceof OpsError && error.exitCode === ExitCode.Failed && pattern.test(error.message));
+        failed("health probe: HEALTH_PROBE_TARGETS must be", /not its JSON report: "health probe: HEALTH_PROBE_TARGETS/);
+        failed("[1]", /must be a JSON object of verdicts per Service/);
+        failed('{"api":{"url":"http://x/ready","ok":"yes","ms":1}}', /verdict for api lacks url, ok or ms/);
+    });
+
+    it("is healthy only with a ready endpoint and, where probed, a 200-399 answer", function () {
+        const ok = parseProbeReport(report)["api"];
+        const bad = parseProbeReport(report)["grafana"];
+        const row = (readyEndpoints: number, verdict: typeof ok | undefined, hasHttpEndpoint = true) => healthRow({ service: "s", readyEndpoints, endpoints: 2, verdict, hasHttpEndpoint });
+        assert.deepEqual(row(2, ok), { healthy: true, row: ["s", "healthy", "2/2 endpoints ready", "GET /ready: HTTP 200 (12 ms)"] });
+        assert.equal(row(0, ok).healthy, false, "no ready endpoint");
+        assert.deepEqual(row(1, bad).row.slice(1, 3), ["UNHEALTHY", "1/2 endpoints ready"]);
+        assert.deepEqual(row(2, undefined, false), { healthy: true, row: ["s", "healthy", "2/2 endpoints ready", "no HTTP health endpoint (readiness is the kubelet's own probe)"] });
+        assert.match(row(2, undefined, true).row[3] ?? "", /^not probed \(no health-probe row/);
+    });
+
+    it("takes the report from the probe container's termination message, exits 0 and 1 alike; anything else fails", function () {
+        const pod = (terminated: k8s.V1ContainerStateTerminated | undefined, waiting?: k8s.V1ContainerStateWaiting): k8s.V1Pod => ({
+            status: { phase: "Pending", containerStatuses: [{ name: "probe", image: "i", imageID: "", ready: false, restartCount: 0, state: { terminated, waiting } }] },
+        });
+        assert.equal(probeResult(pod({ exitCode: 0, message: report }), "j")["api"]?.ok, true);
+        assert.equal(probeResult(pod({ exitCode: 1, message: report }), "j")["grafana"]?.status, 503);
+        const failure = (p: k8s.V1Pod | undefined, pattern: RegExp) =>
+            assert.throws(() => probeResult(p, "health-probe-x"), (error: unknown) => error instanceof OpsError && error.exitCode === ExitCode.Failed && pattern.test(error.message));
+        failure(pod({ exitCode: 2, message: "health probe: HEALTH_PROBE_TARGETS must be a non-empty JSON object" }), /Job health-probe-x\) failed with exit code 2: health probe: HEALTH_PROBE_TARGETS/);
+        failure(pod(undefined, { reason: "ImagePullBackOff", message: "back-off pulling" }), /did not run to the end: ImagePullBackOff: back-off pulling/);
+        failure(undefined, /did not run to the end: pod missing/);
     });
 });
 

@@ -200,7 +200,7 @@ describe("policy pack: the hardening rules (policy/)", function () {
                 // Both run the PostgreSQL backup CronJob and kube-state-metrics; prod also the Cluster Autoscaler. Each has its own ServiceAccount.
                 const prod = stackName === "prod";
                 assert.deepEqual(kinds, ["CronJob", "Deployment", "Job", "Namespace", "ServiceAccount", "StatefulSet"]);
-                assert.equal(checked.filter((m) => m.kind === "ServiceAccount").length, prod ? 13 : 12);
+                assert.equal(checked.filter((m) => m.kind === "ServiceAccount").length, prod ? 14 : 13);
             });
 
             it("every object rule, on every resource's inputs in resources.json (what the pack is sent)", async () => {
@@ -208,8 +208,8 @@ describe("policy pack: the hardening rules (policy/)", function () {
                 const found = stack.resources.flatMap((r) => objectViolations(r.type, r.inputs as K8sObject).map((v) => `${r.urn}: ${v.message}`));
                 assert.deepEqual(found, []);
                 const workloads = stack.resources.filter((r) => [types.Deployment, types.StatefulSet, types.Job, types.CronJob].includes(r.type as never));
-                if (stackName === "prod") assert.equal(workloads.length, 13, "7 Deployments (kube-state-metrics and the Cluster Autoscaler among them), 3 StatefulSets, the migration Job, the backup CronJob, the restore template");
-                else assert.equal(workloads.length, 12, "6 Deployments (kube-state-metrics included), 3 StatefulSets, the migration Job, the backup CronJob, the restore template");
+                if (stackName === "prod") assert.equal(workloads.length, 14, "7 Deployments (kube-state-metrics and the Cluster Autoscaler among them), 3 StatefulSets, the migration Job, the backup CronJob, the restore and health-probe templates");
+                else assert.equal(workloads.length, 13, "6 Deployments (kube-state-metrics included), 3 StatefulSets, the migration Job, the backup CronJob, the restore and health-probe templates");
             });
         });
     }
@@ -478,7 +478,8 @@ describe("policy pack: the hardening rules (policy/)", function () {
             it("preview with unknown image digests: nothing mandatory; only pinned-images waits for the digests (advisory)", async () => {
                 const preview = stackResources(await renderToTemp("prod", { preview: true })).map((r) => ({ ...r, props: withEngineUnknowns(r.props) }));
                 const unknownImages = preview.filter((r) => JSON.stringify(r.props).includes(`"image":"${pulumi.runtime.unknownValue}"`)).map((r) => r.name);
-                assert.deepEqual(unknownImages.sort(), ["nsip-analyzer-deployment", "nsip-api-deployment", "nsip-frontend-deployment", "nsip-migrations-job"]);
+                // The health probe runs the api image, so its template waits for the api's digest too.
+                assert.deepEqual(unknownImages.sort(), ["nsip-analyzer-deployment", "nsip-api-deployment", "nsip-frontend-deployment", "nsip-health-probe-template", "nsip-migrations-job"]);
                 const found = (await Promise.all(preview.map(async (r) => (await host.analyze(r)).map((d) => ({ name: r.name, d }))))).flat();
                 assert.deepEqual(
                     found.map(({ name, d }) => [name, d.getPolicyname(), d.getEnforcementlevel()]).sort(),

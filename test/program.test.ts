@@ -144,7 +144,7 @@ describe("the program graph", function () {
                 assert.equal(waits.has(addons.get("aws-ebs-csi-driver")!), needsVolumes, `${owner.name}: EBS CSI driver only with a volume claim`);
                 if (!needsVolumes) withoutVolumes.push(owner.name);
             }
-            assert.deepEqual(withoutVolumes.sort(), ["nsip-analyzer-deployment", "nsip-cluster-autoscaler-deployment", "nsip-frontend-deployment", "nsip-grafana-deployment", "nsip-kube-state-metrics-deployment", "nsip-nginx-deployment"]);
+            assert.deepEqual(withoutVolumes.sort(), ["nsip-analyzer-deployment", "nsip-cluster-autoscaler-deployment", "nsip-frontend-deployment", "nsip-grafana-deployment", "nsip-health-probe-template", "nsip-kube-state-metrics-deployment", "nsip-nginx-deployment"]);
             // Namespace, Secrets and RBAC go in while the nodes still join.
             const [namespace] = resourcesOfType(r, "kubernetes:core/v1:Namespace");
             assert.ok(!upstream(namespace.urn).has(nodeGroup.urn));

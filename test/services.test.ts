@@ -53,7 +53,7 @@ describe("the eight services", function () {
                 // Cluster Autoscaler, through the same builder.
                 const autoscaler = stack === "prod" ? ["cluster-autoscaler"] : [];
                 assert.deepEqual(deployments, ["analyzer", "api", "frontend", "grafana", "kube-state-metrics", "nginx", ...autoscaler].sort());
-                const others = ["kube-state-metrics", "migrations", "postgres-backup", "postgres-restore", ...autoscaler];
+                const others = ["health-probe", "kube-state-metrics", "migrations", "postgres-backup", "postgres-restore", ...autoscaler];
                 assert.deepEqual(manifestsOf(r, "ServiceAccount").map((m) => m.metadata.name).sort(), [...eight, ...others].sort());
             });
 
@@ -370,7 +370,7 @@ describe("the eight services", function () {
             // The bucket is autonamed by its provider: the name the (mock) provider gave it must be the one in the pod.
             assert.equal(envOf(upload, "BUCKET")?.value, autoName(bucket.type, bucket.name), "the target is the bucket the program creates");
             assert.equal(envOf(upload, "PREFIX")?.value, "postgres/");
-            const cronResource = resourcesOfType(r, "kubernetes:batch/v1:CronJob")[0];
+            const cronResource = resourcesOfType(r, "kubernetes:batch/v1:CronJob").find((c) => c.name.endsWith("-postgres-backup-cronjob"))!;
             assert.ok(cronResource.dependencies.includes(bucket.urn));
             assert.equal(envOf(upload, "AWS_REGION")?.value, "eu-west-1");
             assert.equal(envOf(upload, "AWS_ENDPOINT_URL"), undefined, "AWS S3 itself");
@@ -417,6 +417,49 @@ describe("the eight services", function () {
             assert.ok(egress.some((rule) => rule.ports.some((p: Manifest) => p.port === 9000) && rule.to[0].ipBlock), "egress to the endpoint's port");
             assert.ok(!egress.some((rule) => rule.ports.some((p: Manifest) => p.port === 443)));
         });
+
+        for (const stack of ["dev", "prod"]) {
+            it(`${stack}: the health probe is a suspended template built by the pod builder, GETting each HTTP service's readiness endpoint`, async () => {
+                const r = await renderToTemp(stack);
+                const template = manifest(r, "CronJob", "health-probe");
+                assert.equal(template.spec.suspend, true, "never fires on its schedule");
+                assert.equal(template.metadata.annotations["nsip.dev/template"], "instantiated by `npm run ops -- health`; never scheduled");
+                assert.equal(template.spec.jobTemplate.spec.backoffLimit, 0);
+                assert.ok(template.spec.jobTemplate.spec.activeDeadlineSeconds > 0);
+                assert.equal(template.spec.jobTemplate.spec.template.metadata.labels["app.kubernetes.io/name"], "health-probe", "the traffic table's peer");
+                const pod = template.spec.jobTemplate.spec.template.spec;
+                assert.equal(pod.serviceAccountName, "health-probe");
+                assert.equal(manifest(r, "ServiceAccount", "health-probe").automountServiceAccountToken, false);
+                assert.equal(pod.automountServiceAccountToken, false, "no API token");
+                assert.equal(pod.restartPolicy, "Never");
+                assert.equal(pod.securityContext.runAsNonRoot, true);
+                assert.deepEqual(restrictedViolations(pod), [], "Pod Security restricted");
+                const [probe, ...others] = pod.containers as Manifest[];
+                assert.equal(others.length, 0);
+                assert.equal(probe.securityContext.readOnlyRootFilesystem, true);
+                assert.equal(probe.terminationMessagePolicy, "FallbackToLogsOnError");
+                assert.equal(probe.image, containerOf(workload(r, "api"), "api").image, "the api image: Node's fetch, already in the stack");
+                assert.deepEqual(probe.command.slice(0, 2), ["node", "-e"]);
+                assert.equal(probe.command[2], readFileSync(join(__dirname, "../components/services/health-probe/probe.js"), "utf8"));
+                // Each HTTP service's readiness endpoint, through its Service (the edge's through the public one).
+                const edgePort = stack === "prod" ? 443 : 80;
+                assert.deepEqual(JSON.parse(envOf(probe, "HEALTH_PROBE_TARGETS")!.value), {
+                    analyzer: "http://analyzer.nsip.svc.cluster.local:5000/ready",
+                    api: "http://api.nsip.svc.cluster.local:3000/ready",
+                    frontend: "http://frontend.nsip.svc.cluster.local:8080/healthz",
+                    grafana: `http://grafana.nsip.svc.cluster.local:3000${containerOf(workload(r, "grafana"), "grafana").readinessProbe.httpGet.path}`,
+                    "nginx-public": `http://nginx-public.nsip.svc.cluster.local:${edgePort}/healthz`,
+                    prometheus: "http://prometheus.nsip.svc.cluster.local:9090/-/ready",
+                });
+                // Its NetworkPolicy: egress to exactly those health ports, no ingress at all.
+                const policy = manifest(r, "NetworkPolicy", "health-probe").spec;
+                assert.equal(policy.ingress, undefined);
+                assert.deepEqual(
+                    (policy.egress as Manifest[]).map((rule) => `${rule.to[0].podSelector.matchLabels["app.kubernetes.io/name"]}:${rule.ports.map((p: Manifest) => p.port).join(",")}`),
+                    ["api:3000", "analyzer:5000", "frontend:8080", "grafana:3000", "prometheus:9090", "nginx:8080"],
+                );
+            });
+        }
 
         const restoreTemplate = (r: Awaited<ReturnType<typeof renderToTemp>>) => manifest(r, "CronJob", "postgres-restore");
         const restorePod = (r: Awaited<ReturnType<typeof renderToTemp>>) => restoreTemplate(r).spec.jobTemplate.spec.template.spec;

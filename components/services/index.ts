@@ -10,9 +10,11 @@ import { analyzerService } from "./analyzer";
 import { ClusterAutoscalerArgs, ClusterAutoscalerRbac, clusterAutoscalerService } from "./cluster-autoscaler";
 import { apiService } from "./api";
 import { MIGRATIONS_NAME, MigrationJob } from "./api/migrations";
+import type { WorkloadSpec } from "../workload/spec";
 import { CONFIG_VOLUME, ServiceContext, ServiceDefinition, serviceHost } from "./context";
 import { frontendService } from "./frontend";
 import { grafanaService } from "./grafana";
+import { HEALTH_PROBE_NAME, HealthProbe, healthProbeTargets, RoutedService } from "./health-probe";
 import { nginxService } from "./nginx";
 import { edgeServiceShape } from "./nginx/edge-service";
 import { postgresService } from "./postgres";
@@ -62,7 +64,10 @@ const definitions: Record<ServiceName, (ctx: ServiceContext) => ServiceDefinitio
     nginx: nginxService,
 };
 
-/** The eight services, each through the shared workload builder, plus the edge's LoadBalancer, the migration Job, the backup CronJob and the restore template. */
+/**
+ * The eight services, each through the shared workload builder, plus the edge's LoadBalancer, the migration Job, the
+ * backup CronJob, the restore template and the health-probe template.
+ */
 export class Services extends pulumi.ComponentResource {
     /** `host:port` inside the cluster, per service and port name. */
     public readonly endpoints: Record<string, string>;
@@ -92,8 +97,11 @@ export class Services extends pulumi.ComponentResource {
 
         const build = (service: ServiceName, extraDependsOn: pulumi.Resource[] = []): Workload =>
             buildDefinition(service, definitions[service](ctx), extraDependsOn);
+        /** What the health probe reads of each workload: its spec and the Services in front of it. */
+        const built: Record<string, { spec: WorkloadSpec; services: RoutedService[] }> = {};
         const buildDefinition = (service: string, def: ServiceDefinition, extraDependsOn: pulumi.Resource[] = []): Workload => {
             const spec = { ...def.spec, podAnnotations: { ...def.spec.podAnnotations }, volumes: [...(def.spec.volumes ?? [])] };
+            built[service] = { spec: def.spec, services: [{ name: spec.name, ports: spec.servicePorts }] };
             const labels = recommendedLabels({ name: spec.name, component: spec.component, instance: args.instance, version: spec.version });
 
             if (def.configFiles) {
@@ -203,11 +211,27 @@ export class Services extends pulumi.ComponentResource {
         }
 
         const shape = edgeServiceShape(ctx.edge, ctx.config.edge.tlsCertificateArn);
+        const edgeServiceName = "nginx-public";
+        // The edge's in-cluster Service serves metrics only: its readiness port is reached through the public one.
+        built["nginx"]?.services.push({ name: edgeServiceName, ports: shape.ports.map((p) => ({ port: p.port as number, targetPort: p.targetPort as number })) });
+        new HealthProbe(
+            `${name}-health-probe`,
+            {
+                namespace: args.namespace,
+                instance: args.instance,
+                version: ctx.config.images.version,
+                image: ctx.images.api,
+                hardening: args.hardening,
+                targets: healthProbeTargets(trafficTable, built, ctx.namespace),
+                networkPolicy: workloadPolicySpec(HEALTH_PROBE_NAME, trafficTable, peers),
+            },
+            { ...child, dependsOn: [...args.dependsOn, ...runsPods] },
+        );
         new k8s.core.v1.Service(
             `${name}-edge`,
             {
                 metadata: {
-                    name: "nginx-public",
+                    name: edgeServiceName,
                     namespace: args.namespace,
                     labels: recommendedLabels({ name: "nginx", component: "edge", instance: args.instance, version: imageTag("edgeNginx") }),
                     annotations: shape.annotations,

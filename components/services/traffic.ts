@@ -8,7 +8,8 @@ import { ports, ServiceName } from "./ports";
  * `cluster-autoscaler` the node autoscaler (EKS), `outside` the load balancer's clients, `kube-api` the Kubernetes
  * API server, `s3` the backups' S3 endpoint (AWS S3 or an S3-compatible one), `aws-api` the regional AWS APIs (Auto
  * Scaling, EC2, EKS) over HTTPS, `pod-identity-agent` the node-local EKS Pod Identity credential endpoint and
- * `kube-state-metrics` the exporter of the backup CronJob's status.
+ * `kube-state-metrics` the exporter of the backup CronJob's status, `health-probe` the Jobs `ops health` creates from
+ * the health-probe template: each HTTP service's readiness port, and nothing else.
  */
 export type Peer =
     | ServiceName
@@ -17,6 +18,7 @@ export type Peer =
     | "restore"
     | "cluster-autoscaler"
     | "kube-state-metrics"
+    | "health-probe"
     | "outside"
     | "kube-api"
     | "s3"
@@ -66,6 +68,13 @@ export const trafficTable: readonly Flow[] = [
     { from: "cluster-autoscaler", to: "aws-api", ports: [443] },
     { from: "cluster-autoscaler", to: "pod-identity-agent", ports: [80] },
     { from: "prometheus", to: "cluster-autoscaler", ports: [CLUSTER_AUTOSCALER_PORT] },
+    // `ops health`: a GET of each HTTP service's readiness endpoint from inside the namespace.
+    { from: "health-probe", to: "api", ports: [ports.api.http] },
+    { from: "health-probe", to: "analyzer", ports: [ports.analyzer.http] },
+    { from: "health-probe", to: "frontend", ports: [ports.frontend.http] },
+    { from: "health-probe", to: "grafana", ports: [ports.grafana.http] },
+    { from: "health-probe", to: "prometheus", ports: [ports.prometheus.http] },
+    { from: "health-probe", to: "nginx", ports: [ports.nginx.http] },
 ];
 
 /** The table for a stack: flows of optional pods the stack does not run are dropped. */

@@ -114,19 +114,86 @@ export function describeOps(deployed: () => StackOnControlPlane): void {
             assert.match(stale.stderr, /the last backup is too old/);
         });
 
-        it("health: readiness from the EndpointSlices, and which health endpoints the NetworkPolicies let the API server probe", async function () {
-            const run = await ops(["health", ...stackArgs()]);
-            const rows = new Map<string, string>(run.stdout.trim().split("\n").slice(1).map((line) => [line.split(/\s+/)[0] ?? "", line]));
+        it("health: readiness from the EndpointSlices plus the in-cluster probe's verdicts, from a Job of the health-probe template", async function () {
+            const { plane, namespace } = deployed();
+            const client = plane.client;
+            // kwok runs no containers: the probe pods are pinned to a node label no node has, and the test reports their end
+            // as the kubelet would after probe.js ran (exit code, report in the termination message).
+            const pinned = { "nsip.test/kubelet": "played-by-the-test" };
+            await client.call("PATCH", `/apis/batch/v1/namespaces/${namespace}/cronjobs/health-probe`, { spec: { jobTemplate: { spec: { template: { spec: { nodeSelector: pinned } } } } } }, "application/merge-patch+json");
+            interface ProbePod extends KubeObject {
+                metadata: KubeObject["metadata"] & { labels?: Record<string, string> };
+                spec: { containers: { name: string; image: string; env?: { name: string; value?: string }[] }[] };
+                status?: { phase?: string };
+            }
+            const seen: { job: string; targets: Record<string, string> }[] = [];
+            /** Plays one probe pod: each target answers what `answer` says; the exit code follows the verdicts, as probe.js's does. */
+            const playProbe = async (answer: (service: string) => number) => {
+                let pod: ProbePod | undefined;
+                const played = (p: ProbePod) => seen.some((s) => s.job === p.metadata.labels?.["batch.kubernetes.io/job-name"]);
+                await waitFor(
+                    "a pending health-probe pod",
+                    READY_TIMEOUT_MS,
+                    async () => {
+                        pod = (await client.list<ProbePod>("v1", "Pod", namespace, "app.kubernetes.io/name=health-probe")).find((p) => p.status?.phase === "Pending" && !played(p));
+                        return pod !== undefined;
+                    },
+                    300,
+                );
+                const probePod = pod!;
+                const targets = JSON.parse(probePod.spec.containers[0]?.env?.find((e) => e.name === "HEALTH_PROBE_TARGETS")?.value ?? "{}") as Record<string, string>;
+                seen.push({ job: probePod.metadata.labels?.["batch.kubernetes.io/job-name"] ?? "", targets });
+                const report = Object.fromEntries(
+                    Object.entries(targets).map(([service, url]) => {
+                        const status = answer(service);
+                        return [service, { url, ok: status < 400, status, ...(status < 400 ? {} : { detail: "database is locked" }), ms: 7 }];
+                    }),
+                );
+                const exitCode = Object.values(report).every((verdict) => verdict.ok) ? 0 : 1;
+                const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+                await client.call("PATCH", `/api/v1/namespaces/${namespace}/pods/${probePod.metadata.name}/status`, {
+                    status: {
+                        phase: exitCode === 0 ? "Succeeded" : "Failed",
+                        containerStatuses: probePod.spec.containers.map((c) => ({
+                            name: c.name,
+                            image: c.image,
+                            imageID: "",
+                            ready: false,
+                            restartCount: 0,
+                            started: false,
+                            state: { terminated: { exitCode, reason: exitCode === 0 ? "Completed" : "Error", message: JSON.stringify(report), startedAt: now, finishedAt: now } },
+                        })),
+                    },
+                }, "application/merge-patch+json");
+            };
+            const rowsOf = (stdout: string) => new Map<string, string>(stdout.trim().split("\n").slice(1).map((line) => [line.split(/\s+/)[0] ?? "", line]));
+
+            const [healthy] = await Promise.all([ops(["health", ...stackArgs()]), playProbe(() => 200)]);
+            assert.equal(healthy.code, ExitCode.Ok, healthy.stderr + healthy.stdout);
+            const rows = rowsOf(healthy.stdout);
             for (const [service, line] of rows) {
                 assert.match(line, /\s(\d+)\/\1 endpoints ready\s/, `${service}: ${line}`);
             }
-            assert.match(rows.get("api") ?? "", /not probed: the NetworkPolicies admit no traffic from the API server to port 3000$/);
-            assert.match(rows.get("postgres") ?? "", /no HTTP health endpoint/, run.stdout);
-            assert.match(rows.get("redis") ?? "", /no HTTP health endpoint/, run.stdout);
-            assert.match(rows.get("nginx") ?? "", /no HTTP health endpoint/, "its in-cluster Service serves metrics only");
-            // The edge admits anyone on its traffic port, so its public Service is probed; the API server will not proxy to kwok's made-up pod IPs.
-            assert.match(rows.get("nginx-public") ?? "", /^nginx-public\s+UNHEALTHY\s+1\/1 endpoints ready\s+GET \S+ on 80(: HTTP [45]\d\d | failed: )/, run.stdout);
-            assert.equal(run.code, ExitCode.Unhealthy, run.stdout);
+            assert.deepEqual(Object.keys(seen[0]?.targets ?? {}).sort(), ["analyzer", "api", "frontend", "grafana", "nginx-public", "prometheus"], "the template probes every HTTP service");
+            assert.equal(seen[0]?.targets["api"], `http://api.${namespace}.svc.cluster.local:3000/ready`);
+            for (const service of ["analyzer", "api", "frontend", "grafana", "nginx-public", "prometheus"]) {
+                assert.match(rows.get(service) ?? "", new RegExp(`^${service}\\s+healthy\\s+1/1 endpoints ready\\s+GET /\\S*: HTTP 200 \\(7 ms\\)$`), healthy.stdout);
+            }
+            assert.match(rows.get("postgres") ?? "", /healthy\s+1\/1 endpoints ready\s+no HTTP health endpoint/, healthy.stdout);
+            assert.match(rows.get("redis") ?? "", /no HTTP health endpoint/);
+            assert.match(rows.get("nginx") ?? "", /no HTTP health endpoint/, "its in-cluster Service serves metrics only; the public one is probed");
+
+            // The probe Job came from the template (owned by it, marked manual) and is gone once read.
+            const job = seen[0]?.job ?? "";
+            assert.match(job, /^health-probe-\d{8}t\d{6}z-[0-9a-f]{4}$/);
+            await waitFor(`Job ${job} to be deleted`, READY_TIMEOUT_MS, async () => (await client.get("batch/v1", "Job", namespace, job)) === undefined);
+
+            const [sick] = await Promise.all([ops(["health", ...stackArgs()]), playProbe((service) => (service === "grafana" ? 503 : 200))]);
+            assert.equal(sick.code, ExitCode.Unhealthy, sick.stderr + sick.stdout);
+            const sickRows = rowsOf(sick.stdout);
+            assert.match(sickRows.get("grafana") ?? "", /^grafana\s+UNHEALTHY\s+1\/1 endpoints ready\s+GET \/\S*: HTTP 503 database is locked \(7 ms\)$/, sick.stdout);
+            assert.match(sickRows.get("api") ?? "", /^api\s+healthy\s/, sick.stdout);
+            await waitFor(`Job ${seen[1]?.job} to be deleted`, READY_TIMEOUT_MS, async () => (await client.get("batch/v1", "Job", namespace, seen[1]?.job ?? "")) === undefined);
         });
 
         it("version: the deployed images match the stack's imageDigests; a different digest is drift (exit 6)", async function () {

@@ -65,14 +65,14 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         // Before the claims are checked: the backup's claim (dev) and the restore's safety claim bind once a first pod uses them.
-        it("completes a Job created from each CronJob: the backup and the restore template", async function () {
+        it("completes a Job created from each CronJob: the backup, the restore and the health-probe templates", async function () {
             interface CronJob extends KubeObject {
                 metadata: KubeObject["metadata"] & { uid: string };
                 spec: { jobTemplate: { metadata?: Record<string, unknown>; spec: Record<string, unknown> } };
             }
             const client = deployed.plane.client;
             const cronJobs = await client.list<CronJob>("batch/v1", "CronJob", deployed.namespace);
-            assert.deepEqual(cronJobs.map((c) => c.metadata.name).sort(), ["postgres-backup", "postgres-restore"], "every stack renders the backup CronJob and the restore template");
+            assert.deepEqual(cronJobs.map((c) => c.metadata.name).sort(), ["health-probe", "postgres-backup", "postgres-restore"], "every stack renders the backup CronJob and the restore and health-probe templates");
             for (const cronJob of cronJobs) {
                 // What `kubectl create job --from=cronjob/...` sends (and `ops restore` for the template).
                 const name = `${cronJob.metadata.name}-manual`;

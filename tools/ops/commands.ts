@@ -3,7 +3,8 @@ import { CommandSpec, OpsArgs } from "./args";
 import { backup, backups } from "./backups";
 import { ExitCode, OpsError } from "./errors";
 import { restore, terminalConfirm } from "./restore";
-import { health, status } from "./status";
+import { health } from "./health";
+import { status } from "./status";
 import { version } from "./version";
 import { OpsStack } from "./stack";
 import { Workload } from "./kube";
@@ -42,7 +43,12 @@ export const COMMANDS: Record<string, OpsCommand> = {
         run: status,
     },
     health: {
-        spec: { usage: "health", summary: "each service's readiness and an HTTP probe of its health endpoint through the API server (exit 5 if unhealthy)", service: "none", options: [] },
+        spec: {
+            usage: "health [--timeout 5m]",
+            summary: "each service's readiness and an in-cluster probe of its health endpoint (a Job from the health-probe template; exit 5 if unhealthy)",
+            service: "none",
+            options: ["--timeout"],
+        },
         run: health,
     },
     logs: {

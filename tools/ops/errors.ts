@@ -40,7 +40,7 @@ export const EXIT_CODE_HELP: readonly [ExitCodeValue, string][] = [
     [ExitCode.Ok, "success (status/health: everything ready and healthy)"],
     [ExitCode.Failed, "failed: an API refusal, a failed backup Job, a remote command without exit status"],
     [ExitCode.Usage, "usage error: unknown command or option, missing or invalid value"],
-    [ExitCode.NotFound, "not found: the stack has no outputs, unknown service, no backup CronJob"],
+    [ExitCode.NotFound, "not found: the stack has no outputs, unknown service, no backup CronJob or ops template"],
     [ExitCode.Unreachable, "the cluster's API server is unreachable"],
     [ExitCode.Unhealthy, "a workload is not ready or a health endpoint fails"],
     [ExitCode.Drift, "deployed images differ from the stack's imageDigests"],

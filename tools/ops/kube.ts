@@ -193,12 +193,6 @@ export class Kube {
         );
     }
 
-    /** GET through the API server's service proxy; resolves with the HTTP status and body the service sent. */
-    async serviceProxyGet(service: string, port: number | string, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
-        const url = `${this.server.replace(/\/$/, "")}/api/v1/namespaces/${this.namespace}/services/${service}:${port}/proxy${path.startsWith("/") ? path : `/${path}`}`;
-        return this.rawGet(url, timeoutMs);
-    }
-
     /** A GET with the kubeconfig's credentials; transport failures are "unreachable". */
     async rawGet(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
         const https = await import("https");

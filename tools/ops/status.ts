@@ -3,7 +3,7 @@ import { backupMaxAgeSeconds } from "../../components/services/postgres/backup-f
 import type { OpsContext } from "./commands";
 import { ExitCode } from "./errors";
 import { formatAge, formatBytes, parseQuantity, table } from "./format";
-import { Kube, messageOf, Workload } from "./kube";
+import { Kube, Workload } from "./kube";
 
 /** The backup CronJob's name (components/services/postgres/backup.ts BACKUP_NAME). */
 export const BACKUP_CRONJOB = "postgres-backup";
@@ -169,7 +169,7 @@ export async function status(context: OpsContext): Promise<number> {
 
 /** The HTTP endpoint a Service's pods are probed on: the readiness probe's httpGet, mapped to the Service port. */
 export interface HealthEndpoint {
-    /** The Service port the proxy is asked for, and the pod's port behind it (what NetworkPolicies name). */
+    /** The Service port, and the pod's port behind it (what NetworkPolicies name). */
     port: number;
     containerPort: number;
     path: string;
@@ -194,77 +194,4 @@ export function healthEndpoint(service: k8s.V1Service, template: k8s.V1PodTempla
         }
     }
     return undefined;
-}
-
-function matches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
-    return Object.entries(selector ?? {}).every(([key, value]) => labels?.[key] === value);
-}
-
-/**
- * Whether the namespace's NetworkPolicies let the API server's proxy reach the pods on `port`. The proxy
- * connects from the control plane, not from a pod: only a policy-free pod, a rule with no `from`, or one
- * with an ipBlock admits it. The stack's policies admit the edge (nginx) from anywhere and nothing else
- * from outside the namespace, so the other services are not probed this way.
- */
-export function proxyAdmitted(policies: k8s.V1NetworkPolicy[], podLabels: Record<string, string> | undefined, port: number): boolean {
-    const selecting = policies.filter(
-        (policy) => matches(policy.spec?.podSelector?.matchLabels, podLabels) && (policy.spec?.policyTypes ?? ["Ingress"]).includes("Ingress"),
-    );
-    if (selecting.length === 0) {
-        return true;
-    }
-    return selecting.some((policy) =>
-        (policy.spec?.ingress ?? []).some(
-            (rule) =>
-                ((rule.ports ?? []).length === 0 || (rule.ports ?? []).some((rulePort) => rulePort.port === undefined || rulePort.port === port)) &&
-                ((rule._from ?? []).length === 0 || (rule._from ?? []).some((peer) => peer.ipBlock !== undefined)),
-        ),
-    );
-}
-
-export async function health(context: OpsContext): Promise<number> {
-    const { kube } = context.stack;
-    const namespace = kube.namespace;
-    const [services, workloads, policies] = await Promise.all([
-        kube.call(`list Services in ${namespace}`, () => kube.core.listNamespacedService({ namespace })),
-        kube.workloads(),
-        kube.call(`list NetworkPolicies in ${namespace}`, () => kube.networking.listNamespacedNetworkPolicy({ namespace })),
-    ]);
-    const rows: string[][] = [];
-    let unhealthy = 0;
-    for (const service of services.items) {
-        const name = service.metadata?.name ?? "";
-        const selector = service.spec?.selector;
-        const workload = workloads.find((candidate) => selector !== undefined && matches(selector, candidate.object.spec?.template.metadata?.labels));
-        const slices = await kube.call(`list EndpointSlices of ${name}`, () =>
-            kube.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${name}` }),
-        );
-        const endpoints = slices.items.flatMap((slice) => slice.endpoints ?? []);
-        const ready = endpoints.filter((endpoint) => endpoint.conditions?.ready === true).length;
-        const readiness = `${ready}/${endpoints.length} endpoints ready`;
-        let probe: string;
-        let healthy = ready > 0;
-        const endpoint = healthEndpoint(service, workload?.object.spec?.template, workload?.name ?? name);
-        if (endpoint === undefined) {
-            probe = "no HTTP health endpoint (readiness is the kubelet's own probe)";
-        } else if (!proxyAdmitted(policies.items, workload?.object.spec?.template.metadata?.labels, endpoint.containerPort)) {
-            probe = `not probed: the NetworkPolicies admit no traffic from the API server to port ${endpoint.containerPort}`;
-        } else if (ready === 0) {
-            probe = "not probed: no ready endpoint";
-        } else {
-            try {
-                const response = await kube.serviceProxyGet(name, endpoint.port, endpoint.path, 10_000);
-                const ok = response.status >= 200 && response.status < 300;
-                healthy = healthy && ok;
-                probe = `GET ${endpoint.path} on ${endpoint.port}: HTTP ${response.status}${ok ? "" : ` ${response.body.trim().slice(0, 120)}`}`;
-            } catch (error) {
-                healthy = false;
-                probe = `GET ${endpoint.path} on ${endpoint.port} failed: ${messageOf(error)}`;
-            }
-        }
-        unhealthy += healthy ? 0 : 1;
-        rows.push([name, healthy ? "healthy" : "UNHEALTHY", readiness, probe]);
-    }
-    context.io.stdout.write(table(["SERVICE", "HEALTH", "READINESS", "HEALTH ENDPOINT"], rows));
-    return unhealthy === 0 ? ExitCode.Ok : ExitCode.Unhealthy;
 }

@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Hardening } from "../../../stacks/schema";
 import { recommendedLabels } from "../../workload/labels";
-import { batchPodSpec, DATA_VOLUME, PodContainer } from "../../workload/pod";
+import { suspendedJobTemplate } from "../../workload/job-template";
+import { DATA_VOLUME, PodContainer } from "../../workload/pod";
 import { apiDatabaseEnv } from "../api";
 import { imageTag, thirdPartyImages } from "../third-party-images";
 import { BACKUP_CLAIM, BackupDestination, backupJobResources, DUMP_SIZE_LIMIT, s3StoreEnv, SCRIPTS_DIR, SCRIPTS_VOLUME, scriptsVolumeOf } from "./backup";
@@ -35,9 +36,8 @@ const FETCHED_DIR = "/restore";
 const FETCHED_VOLUME = "fetched";
 
 /**
- * The restore as a suspended CronJob: a template built by the same pod builder as every workload, which
- * `ops restore` instantiates as Jobs (as `kubectl create job --from=cronjob/...` does), choosing the mode and
- * the backup through RESTORE_MODE and RESTORE_FROM. It never runs on a schedule.
+ * The restore as a suspended CronJob (suspendedJobTemplate), which `ops restore` instantiates as Jobs, choosing
+ * the mode and the backup through RESTORE_MODE and RESTORE_FROM. It never runs on a schedule.
  *
  * Its credentials can only read backups: on EKS a Pod Identity role with GetObject/ListBucket (PostgresBackupStorage),
  * on an S3-compatible store the `reader` key pair, on a PVC a read-only mount of the backup claim. The safety dump of
@@ -115,35 +115,19 @@ export class PostgresRestore extends pulumi.ComponentResource {
             container = restoreContainer(FETCHED_DIR, [{ volume: FETCHED_VOLUME, mountPath: FETCHED_DIR }]);
         }
 
-        const pod = batchPodSpec(
-            { name: RESTORE_NAME, stateless: false, runAsUser: POSTGRES_UID, volumes, initContainers, containers: [container] },
-            args.hardening,
-            serviceAccount.metadata.name,
-        );
-
-        this.cronJob = new k8s.batch.v1.CronJob(
+        this.cronJob = suspendedJobTemplate(
             `${name}-template`,
             {
-                metadata: { name: RESTORE_NAME, namespace, labels, annotations: { "nsip.dev/template": "instantiated by `npm run ops -- restore`; never scheduled" } },
-                spec: {
-                    // Never runs by itself: the schedule is required by the API, `suspend` keeps it from firing.
-                    schedule: "0 0 1 1 *",
-                    timeZone: "Etc/UTC",
-                    suspend: true,
-                    concurrencyPolicy: "Forbid",
-                    // The CronJob controller prunes finished Jobs it owns: keep the last restores' Jobs for their logs.
-                    successfulJobsHistoryLimit: 10,
-                    failedJobsHistoryLimit: 10,
-                    jobTemplate: {
-                        metadata: { labels },
-                        spec: {
-                            // A failed restore is rolled back; whether to try again is the operator's decision.
-                            backoffLimit: 0,
-                            activeDeadlineSeconds: 3 * 3600,
-                            template: { metadata: { labels }, spec: pod },
-                        },
-                    },
-                },
+                metadata: { name: RESTORE_NAME, namespace, labels },
+                instantiatedBy: "npm run ops -- restore",
+                pod: { name: RESTORE_NAME, stateless: false, runAsUser: POSTGRES_UID, volumes, initContainers, containers: [container] },
+                hardening: args.hardening,
+                serviceAccountName: serviceAccount.metadata.name,
+                // A failed restore is rolled back; whether to try again is the operator's decision.
+                backoffLimit: 0,
+                activeDeadlineSeconds: 3 * 3600,
+                // The CronJob controller prunes finished Jobs it owns: keep the last restores' Jobs for their logs.
+                historyLimit: 10,
             },
             // The component's dependsOn (postgres, the scripts, on EKS the reader's Pod Identity association) is not inherited.
             { ...child, dependsOn: opts.dependsOn },
