@@ -280,7 +280,7 @@ export function loadBalancerMetricsViolations(service: K8sObject, workloads: rea
     for (const [i, port] of (service.spec?.ports ?? []).entries()) {
         const target: number | string = port.targetPort ?? port.port;
         const where = `${describeObject(service)}: spec.ports[${port.name ?? i}].targetPort ${JSON.stringify(target)}`;
-        const asNumber = typeof target === "number" ? target : /^[0-9]+$/.test(String(target)) ? Number(target) : undefined;
+        const asNumber = /^[0-9]+$/.test(String(target)) ? Number(target) : undefined;
         if (asNumber !== undefined) {
             if (METRICS_PORTS.has(asNumber)) out.push(`${where} is a metrics port (${[...METRICS_PORTS].join(", ")}); metrics are never served through a load balancer`);
             else if (podPorts.some((p) => p.containerPort === asNumber && p.name === METRICS_PORT_NAME)) out.push(`${where} is the pods' port named "${METRICS_PORT_NAME}"; metrics are never served through a load balancer`);
