@@ -128,8 +128,10 @@ describe("policy rules (policy/rules.ts) on hand-made objects", () => {
 
         it("objects without a pod spec yield nothing, and a pod spec without containers yields nothing", () => {
             const service = { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "shop" }, spec: { ports: [{ port: 80 }] } };
+            const specless = { apiVersion: "v1", kind: "Pod", metadata: { name: "pending", namespace: "shop" } };
             for (const check of [podSecurityViolations, readOnlyRootFilesystemViolations, resourceViolations, probeViolations, serviceAccountTokenViolations, imageViolations]) {
                 assert.deepEqual(check(service), [], check.name);
+                assert.deepEqual(check(specless), [], check.name);
                 assert.deepEqual(check(deployment({ automountServiceAccountToken: false, securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } })), [], check.name);
             }
         });
@@ -204,9 +206,11 @@ describe("policy rules (policy/rules.ts) on hand-made objects", () => {
             const http = (host: string | null) => ({ httpGet: { path: "/healthz", port: 8080, host }, periodSeconds: 5 });
             assert.deepEqual(withProbes(http(null), http(null)), [`Pod ops/probe: spec.containers[app].${identical}`], "null fields compare as values");
             assert.deepEqual(withProbes(http(null), http("127.0.0.1")), []);
-            const headers = (values: number[]) => ({ httpGet: { path: "/", port: 8080, httpHeaders: values.map((v) => ({ name: "X-Probe", value: `${v}` })) }, successThreshold: values });
-            assert.deepEqual(withProbes(headers([1, 23]), headers([12, 3])), [], "[1,23] and [12,3] differ");
-            assert.deepEqual(withProbes({ tcpSocket: { port: 1 }, a: 23 } as K8sObject, { tcpSocket: { port: 12 }, a: 3 } as K8sObject), []);
+            const grpc = (extra: K8sObject) => ({ grpc: { port: 9090 }, ...extra });
+            assert.deepEqual(withProbes(grpc({ codes: [1, 23] }), grpc({ codes: [12, 3] })), [], "the lists [1,23] and [12,3] differ");
+            assert.deepEqual(withProbes(grpc({ codes: [1] }), grpc({ codes: [1] })), [`Pod ops/probe: spec.containers[app].${identical}`]);
+            assert.deepEqual(withProbes(grpc({ service: ["ready"] }), grpc({ service: "ready" })), [], "a one-element list is not its element");
+            assert.deepEqual(withProbes(grpc({ service: ["ready"] }), grpc({ service: { 0: "ready" } })), [], "a list is not an object with index keys");
         });
     });
 
@@ -382,12 +386,28 @@ describe("policy rules (policy/rules.ts) on hand-made objects", () => {
             const sidecar = deployment(podSpec([container("web")], { initContainers: [container("proxy", { restartPolicy: "Always", ports: portsOfWeb })] }));
             assert.deepEqual(loadBalancerMetricsViolations(service, [sidecar]), expected, "ports of a sidecar count");
             assert.deepEqual(loadBalancerMetricsViolations(service, [deployment(podSpec([container("web")]))]), [], "containers without ports");
+            const halfBuilt: K8sObject[] = [
+                { kind: "CronJob", metadata: { namespace: "shop" } },
+                { kind: "CronJob", metadata: { namespace: "shop" }, spec: {} },
+                { kind: "CronJob", metadata: { namespace: "shop" }, spec: { jobTemplate: {} } },
+                { kind: "CronJob", metadata: { namespace: "shop" }, spec: { jobTemplate: { spec: {} } } },
+                { kind: "CronJob", metadata: { namespace: "shop" }, spec: { jobTemplate: { spec: { template: {} } } } },
+                { kind: "Deployment", metadata: { namespace: "shop" } },
+                { kind: "Deployment", metadata: { namespace: "shop" }, spec: {} },
+                { kind: "Pod", metadata: { namespace: "shop" } },
+                { kind: "Deployment" },
+            ];
+            for (const w of halfBuilt) assert.deepEqual(loadBalancerMetricsViolations(service, [w, web(portsOfWeb)]), expected, JSON.stringify(w));
         });
 
         it("not a LoadBalancer, or no ports: nothing", () => {
             for (const type of ["ClusterIP", "NodePort"]) assert.deepEqual(loadBalancerMetricsViolations(lb([{ name: "metrics", port: 9100 }], { app: "web" }, type), [web(portsOfWeb)]), [], type);
             assert.deepEqual(loadBalancerMetricsViolations({ kind: "Service", metadata: { name: "x" } }), []);
-            assert.deepEqual(loadBalancerMetricsViolations({ kind: "Service", metadata: { name: "x", namespace: "shop" }, spec: { type: "LoadBalancer" } }), []);
+            assert.deepEqual(loadBalancerMetricsViolations({ kind: "Service" }), []);
+            assert.deepEqual(loadBalancerMetricsViolations({ kind: "Service", spec: { type: "LoadBalancer", ports: [{ port: 9100 }] } }), [
+                `Service <unnamed>: spec.ports[0].targetPort 9100 is a metrics port ${exporterPorts}; ${tail}`,
+            ]);
+            assert.deepEqual(loadBalancerMetricsViolations({ kind: "Service", metadata: { name: "x", namespace: "shop" }, spec: { type: "LoadBalancer", selector: { app: "web" } } }, [web([{ containerPort: 9100 }])]), []);
         });
     });
 
@@ -433,11 +453,16 @@ describe("policy rules (policy/rules.ts) on hand-made objects", () => {
             const orphanJob = resource(types.Job, "migrate", { kind: "Job", metadata: { name: "migrate" }, spec: {} });
             const serviceElsewhere = resource(types.Service, "svc", { kind: "Service", metadata: { name: "svc", namespace: "services-only" } });
             const unnamed = resource(types.Namespace, "unnamed", { kind: "Namespace", metadata: {} });
-            assert.deepEqual(defaultDenyViolations([nsip, orphanJob, serviceElsewhere, unnamed]), [
+            const noMetadata = resource(types.Namespace, "no-metadata", { kind: "Namespace" });
+            assert.deepEqual(defaultDenyViolations([nsip, orphanJob, serviceElsewhere, unnamed, noMetadata]), [
                 { urn: nsip.urn, message: noDeny("nsip") },
                 { urn: undefined, message: noDeny("default") },
             ]);
             assert.deepEqual(defaultDenyViolations([nsip, orphanJob, denyAll("nsip"), denyAll(undefined)]), [], "a policy without a namespace denies in default");
+            const bareDeny = resource(types.NetworkPolicy, "bare-deny", { kind: "NetworkPolicy", spec: { policyTypes: ["Ingress", "Egress"] } });
+            const bareJob = resource(types.Job, "bare-job", { kind: "Job" });
+            assert.deepEqual(defaultDenyViolations([bareJob]), [{ urn: undefined, message: noDeny("default") }], "a workload without metadata lands in default");
+            assert.deepEqual(defaultDenyViolations([bareJob, bareDeny]), [], "a policy without metadata denies in default");
             const lookalike = { ...denyAll("nsip"), type: "kubernetes:core/v1:ConfigMap" };
             assert.deepEqual(defaultDenyViolations([nsip, lookalike]), [{ urn: nsip.urn, message: noDeny("nsip") }], "only NetworkPolicies count");
             assert.deepEqual(defaultDenyViolations([nsip, denyAll("nsip", { podSelector: null, policyTypes: ["Ingress", "Egress"] })]), []);
