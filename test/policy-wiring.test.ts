@@ -1,7 +1,13 @@
 import { strict as assert } from "assert";
-import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { environmentConfigSchema, policies, resourcePolicies, stackPolicies, toStackResource } from "../policy/policies";
 import { objectRules, stackRules, types } from "../policy/rules";
+
+// @pulumi/policy's types, through the pack's exports (the package lives in policy/node_modules, out of the root's reach).
+type ResourceValidationPolicy = (typeof resourcePolicies)[number];
+type StackValidationPolicy = (typeof stackPolicies)[number];
+type PolicyResource = Parameters<typeof toStackResource>[0];
+type ResourceValidationArgs = Parameters<Extract<ResourceValidationPolicy["validateResource"], (...args: never[]) => unknown>>[0];
+type StackValidationArgs = Parameters<StackValidationPolicy["validateStack"]>[0];
 
 /**
  * The pack's wiring (policy/policies.ts) in process: each policy carries its rule's name and is mandatory, runs only on its
