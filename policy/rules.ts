@@ -118,12 +118,12 @@ function canonical(value: unknown): string {
     if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
     if (value !== null && typeof value === "object") {
         const o = value as Record<string, unknown>;
-        return `{${Object.keys(o)
+        const entries = Object.keys(o)
             .sort()
             .filter((k) => o[k] !== undefined)
-            .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-            // Stryker disable next-line StringLiteral: every entry starts with a quoted key, so the joined text is unambiguous without a separator
-            .join(",")}}`;
+            .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`);
+        // Stryker disable next-line StringLiteral: every entry starts with a quoted key, so the joined text is unambiguous without a separator
+        return `{${entries.join(",")}}`;
     }
     return JSON.stringify(value);
 }

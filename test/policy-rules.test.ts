@@ -129,6 +129,10 @@ describe("policy rules (policy/rules.ts) on hand-made objects", () => {
         it("objects without a pod spec yield nothing, and a pod spec without containers yields nothing", () => {
             const service = { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "shop" }, spec: { ports: [{ port: 80 }] } };
             const specless = { apiVersion: "v1", kind: "Pod", metadata: { name: "pending", namespace: "shop" } };
+            const debugged = bareP(podSpec([container("app")], { ephemeralContainers: [{ name: "debug", image: "busybox:1.37" }] }));
+            for (const check of [readOnlyRootFilesystemViolations, resourceViolations, probeViolations, imageViolations]) {
+                assert.deepEqual(check(debugged), [], `${check.name}: ephemeral containers are only checked for pinned images`);
+            }
             for (const check of [podSecurityViolations, readOnlyRootFilesystemViolations, resourceViolations, probeViolations, serviceAccountTokenViolations, imageViolations]) {
                 assert.deepEqual(check(service), [], check.name);
                 assert.deepEqual(check(specless), [], check.name);
@@ -181,6 +185,13 @@ describe("policy rules (policy/rules.ts) on hand-made objects", () => {
             assert.deepEqual(probeViolations(bareP(podSpec([noProbes("app")], { restartPolicy: "Never" }))), []);
             assert.deepEqual(probeViolations(bareP(podSpec([noProbes("app")], { restartPolicy: "OnFailure" }))), []);
             assert.deepEqual(probeViolations(cronJob(podSpec([noProbes("app")], { restartPolicy: "OnFailure" }))), []);
+            const d = deployment(podSpec([noProbes("app")]));
+            d.spec.restartPolicy = "Never";
+            assert.deepEqual(
+                probeViolations(d),
+                ["Deployment shop/web: spec.template.spec.containers[app].readinessProbe is not set", "Deployment shop/web: spec.template.spec.containers[app].livenessProbe is not set"],
+                "only a Pod's own restartPolicy exempts it",
+            );
         });
 
         it("plain init containers need no probes; sidecars and containers do; a missing liveness alone is named", () => {
@@ -378,6 +389,8 @@ describe("policy rules (policy/rules.ts) on hand-made objects", () => {
             const unlabelled = web(portsOfWeb);
             delete unlabelled.spec.template.metadata;
             assert.deepEqual(loadBalancerMetricsViolations(service, [unlabelled]), [], "pods without labels");
+            const anonymousPod = { kind: "Pod", spec: podSpec([container("web", { ports: portsOfWeb })]) };
+            assert.deepEqual(loadBalancerMetricsViolations({ kind: "Service", spec: { type: "LoadBalancer", selector: { app: "web" }, ports: [{ port: 80, targetPort: 9400 }] } }, [anonymousPod]), [], "a Pod without metadata has no labels to select");
             const pod = bareP(podSpec([container("web", { ports: portsOfWeb })]), { name: "web-0", namespace: "shop", labels: { app: "web" } });
             assert.deepEqual(loadBalancerMetricsViolations(service, [pod]), expected, "a bare Pod, by its own labels");
             const cron = cronJob(podSpec([container("web", { ports: portsOfWeb })]));
