@@ -1,9 +1,11 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { parseStackConfig } from "../stacks/load";
 import { documentationPlaceholders, placeholderIssues, placeholderMode } from "../stacks/placeholders";
+import { isOfflineRender, isRealUpdate } from "../stacks/run-mode";
 import type { NsipConfig } from "../stacks/schema";
 import { ResourceRecorder, stopMocks } from "./support/pulumi-mocks";
 import { renderToTemp } from "./support/render-helper";
@@ -72,6 +74,35 @@ describe("documentation placeholders in stack config", () => {
             assert.equal(placeholderMode(), "warn");
             await ResourceRecorder.start({ preview: true });
             assert.equal(placeholderMode(), "warn");
+        });
+
+        // The engine's own resource monitor, as `pulumi up` and `pulumi preview` hand it to the program. The gRPC client
+        // connects lazily and nothing here calls it, so no engine needs to listen on the address.
+        const underEngine = async (preview: boolean) => {
+            await stopMocks();
+            pulumi.runtime.resetOptions("nsip", "prod", 1, "", "127.0.0.1:1", preview, "");
+        };
+
+        it("is refuse in a real `pulumi up` (the engine's monitor, not a preview)", async () => {
+            await underEngine(false);
+            assert.equal(isOfflineRender(), false);
+            assert.equal(isRealUpdate(), true);
+            assert.equal(placeholderMode(), "refuse");
+        });
+
+        it("is warn in a real `pulumi preview`", async () => {
+            await underEngine(true);
+            assert.equal(isOfflineRender(), false);
+            assert.equal(isRealUpdate(), false);
+            assert.equal(placeholderMode(), "warn");
+        });
+
+        it("knows the offline render by its mock monitor, in a preview and in an up", async () => {
+            for (const preview of [false, true]) {
+                await ResourceRecorder.start({ preview });
+                assert.equal(isOfflineRender(), true, `preview ${preview}`);
+                assert.equal(isRealUpdate(), false, `preview ${preview}`);
+            }
         });
     });
 
