@@ -6,6 +6,7 @@ import { trafficFor, trafficTable } from "../components/services/traffic";
 import { platformLabels, recommendedLabels, selectorLabels } from "../components/workload/labels";
 import { allowDnsSpec, defaultDenySpec, POD_IDENTITY_AGENT_CIDR, workloadPolicySpec } from "../components/workload/network-policy";
 import { Workload, WorkloadSpec } from "../components/workload";
+import { cronJob, CronJobArgs } from "../components/workload/cron-job";
 import { batchPodSpec, PodContainer, PodInput, podSpec, PRE_STOP_SLEEP_SECONDS, TERMINATION_GRACE_SECONDS } from "../components/workload/pod";
 import type { Hardening } from "../stacks/schema";
 import { RecordedResource, ResourceRecorder, stopMocks } from "./support/pulumi-mocks";
@@ -481,6 +482,63 @@ describe("workload builder, in process", () => {
             const relaxedRun = await build(spec, relaxed);
             const unprotected = relaxedRun.one("kubernetes:core/v1:PersistentVolumeClaim");
             assert.deepEqual([unprotected.protect, unprotected.retainOnDelete], [false, false]);
+        });
+    });
+
+    describe("CronJob builder, under mocks", () => {
+        after(stopMocks);
+
+        const jobLabels = recommendedLabels({ name: "backup", component: "backup", instance: "nsip-test", version: "17" });
+        const args: CronJobArgs = {
+            metadata: { name: "postgres-backup", namespace: "nsip", labels: jobLabels },
+            pod: { name: "postgres-backup", runAsUser: 999, stateless: false, containers: [containerSpec({ name: "dump", ports: [], probes: undefined })] },
+            hardening: hardened,
+            serviceAccountName: "postgres-backup",
+            backoffLimit: 2,
+            activeDeadlineSeconds: 600,
+            historyLimit: 4,
+        };
+
+        async function renderOne(timing: Parameters<typeof cronJob>[1]["timing"]): Promise<RecordedResource> {
+            const recorder = await ResourceRecorder.start();
+            const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+            cronJob("job", { ...args, timing }, { provider });
+            await recorder.settle();
+            const job = recorder.one("kubernetes:batch/v1:CronJob");
+            assert.equal(job.name, "job");
+            assert.ok(job.provider?.endsWith("::k8s"), "uses the explicit provider");
+            return job;
+        }
+
+        /** What scheduled Jobs and templates share: one at a time, UTC, the limits and history, the builder's batch pod. */
+        function assertJobShape(spec: Json) {
+            assert.equal(spec.timeZone, "Etc/UTC");
+            assert.equal(spec.concurrencyPolicy, "Forbid");
+            assert.deepEqual([spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit], [4, 4]);
+            assert.deepEqual(spec.jobTemplate.metadata, { labels: jobLabels });
+            const { template, ...limits } = spec.jobTemplate.spec;
+            assert.deepEqual(limits, { backoffLimit: 2, activeDeadlineSeconds: 600 });
+            assert.deepEqual(template.metadata, { labels: jobLabels });
+            // As the engine records it: without the builder's undefined fields.
+            assert.deepEqual(template.spec, JSON.parse(JSON.stringify(batchPodSpec(args.pod, hardened, "postgres-backup"))));
+        }
+
+        it("a scheduled Job: its cron and starting deadline, not suspended, no template annotation", async () => {
+            const job = await renderOne({ schedule: "17 3 * * *", startingDeadlineSeconds: 3600 });
+            assert.deepEqual(job.inputs.metadata, args.metadata);
+            assert.equal(job.inputs.spec.schedule, "17 3 * * *");
+            assert.equal(job.inputs.spec.startingDeadlineSeconds, 3600);
+            assert.equal("suspend" in job.inputs.spec, false);
+            assertJobShape(job.inputs.spec);
+        });
+
+        it("a template: suspended, says which ops command instantiates it, never scheduled by itself", async () => {
+            const job = await renderOne({ instantiatedBy: "npm run ops -- restore" });
+            assert.deepEqual(job.inputs.metadata, { ...args.metadata, annotations: { "nsip.dev/template": "instantiated by `npm run ops -- restore`; never scheduled" } });
+            assert.strictEqual(job.inputs.spec.suspend, true);
+            assert.equal(job.inputs.spec.schedule, "0 0 1 1 *");
+            assert.equal("startingDeadlineSeconds" in job.inputs.spec, false);
+            assertJobShape(job.inputs.spec);
         });
     });
 });

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import * as path from "path";
 import type { Hardening } from "../../../stacks/schema";
-import { suspendedJobTemplate } from "../../workload/job-template";
+import { cronJob } from "../../workload/cron-job";
 import { recommendedLabels } from "../../workload/labels";
 import type { ServicePort, WorkloadSpec } from "../../workload/spec";
 import { API_UID } from "../api";
@@ -61,7 +61,7 @@ export interface HealthProbeArgs {
 }
 
 /**
- * The in-cluster health probe: a suspended CronJob (suspendedJobTemplate) that `ops health` instantiates. Its pod
+ * The in-cluster health probe: a suspended CronJob (cronJob, timed as a template) that `ops health` instantiates. Its pod
  * GETs each HTTP service's readiness endpoint from inside the namespace, as a client pod would, and reports the
  * verdicts in its termination message. Own ServiceAccount without an API token; its NetworkPolicy opens only the
  * `health-probe` rows of the traffic table.
@@ -76,11 +76,11 @@ export class HealthProbe extends pulumi.ComponentResource {
         const metadata = { name: HEALTH_PROBE_NAME, namespace: args.namespace, labels };
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata, automountServiceAccountToken: false }, child);
-        this.cronJob = suspendedJobTemplate(
+        this.cronJob = cronJob(
             `${name}-template`,
             {
                 metadata,
-                instantiatedBy: "npm run ops -- health",
+                timing: { instantiatedBy: "npm run ops -- health" },
                 pod: {
                     name: HEALTH_PROBE_NAME,
                     stateless: false,

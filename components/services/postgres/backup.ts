@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import * as path from "path";
 import type { Hardening, Resources } from "../../../stacks/schema";
+import { cronJob } from "../../workload/cron-job";
 import { recommendedLabels } from "../../workload/labels";
-import { DATA_VOLUME, batchPodSpec, PodContainer } from "../../workload/pod";
+import { DATA_VOLUME, PodContainer } from "../../workload/pod";
 import { apiDatabaseEnv } from "../api";
 import { imageTag, thirdPartyImages } from "../third-party-images";
 import { BACKUP_PREFIX } from "./backup-storage";
@@ -190,34 +191,19 @@ export class PostgresBackup extends pulumi.ComponentResource {
             ];
         }
 
-        const pod = batchPodSpec(
-            // The postgres image's user; the AWS CLI runs as any uid with HOME on an emptyDir.
-            { name: BACKUP_NAME, stateless: false, runAsUser: POSTGRES_UID, volumes, initContainers, containers },
-            args.hardening,
-            serviceAccount.metadata.name,
-        );
-
-        this.cronJob = new k8s.batch.v1.CronJob(
+        this.cronJob = cronJob(
             `${name}-cronjob`,
             {
                 metadata: { name: BACKUP_NAME, namespace, labels },
-                spec: {
-                    schedule: args.schedule,
-                    timeZone: "Etc/UTC",
-                    concurrencyPolicy: "Forbid",
-                    // A run missed by more than an hour (controller down, upgrade) is skipped, not started late at peak time.
-                    startingDeadlineSeconds: 3600,
-                    successfulJobsHistoryLimit: 3,
-                    failedJobsHistoryLimit: 3,
-                    jobTemplate: {
-                        metadata: { labels },
-                        spec: {
-                            backoffLimit: 2,
-                            activeDeadlineSeconds: 3 * 3600,
-                            template: { metadata: { labels }, spec: pod },
-                        },
-                    },
-                },
+                // A run missed by more than an hour (controller down, upgrade) is skipped, not started late at peak time.
+                timing: { schedule: args.schedule, startingDeadlineSeconds: 3600 },
+                // The postgres image's user; the AWS CLI runs as any uid with HOME on an emptyDir.
+                pod: { name: BACKUP_NAME, stateless: false, runAsUser: POSTGRES_UID, volumes, initContainers, containers },
+                hardening: args.hardening,
+                serviceAccountName: serviceAccount.metadata.name,
+                backoffLimit: 2,
+                activeDeadlineSeconds: 3 * 3600,
+                historyLimit: 3,
             },
             // The component's dependsOn is not inherited: the first run needs the Pod Identity association and postgres.
             { ...child, dependsOn: opts.dependsOn },

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Hardening } from "../../../stacks/schema";
 import { recommendedLabels } from "../../workload/labels";
-import { suspendedJobTemplate } from "../../workload/job-template";
+import { cronJob } from "../../workload/cron-job";
 import { DATA_VOLUME, PodContainer } from "../../workload/pod";
 import { apiDatabaseEnv } from "../api";
 import { imageTag, thirdPartyImages } from "../third-party-images";
@@ -36,7 +36,7 @@ const FETCHED_DIR = "/restore";
 const FETCHED_VOLUME = "fetched";
 
 /**
- * The restore as a suspended CronJob (suspendedJobTemplate), which `ops restore` instantiates as Jobs, choosing
+ * The restore as a suspended CronJob (cronJob, timed as a template), which `ops restore` instantiates as Jobs, choosing
  * the mode and the backup through RESTORE_MODE and RESTORE_FROM. It never runs on a schedule.
  *
  * Its credentials can only read backups: on EKS a Pod Identity role with GetObject/ListBucket (PostgresBackupStorage),
@@ -115,11 +115,11 @@ export class PostgresRestore extends pulumi.ComponentResource {
             container = restoreContainer(FETCHED_DIR, [{ volume: FETCHED_VOLUME, mountPath: FETCHED_DIR }]);
         }
 
-        this.cronJob = suspendedJobTemplate(
+        this.cronJob = cronJob(
             `${name}-template`,
             {
                 metadata: { name: RESTORE_NAME, namespace, labels },
-                instantiatedBy: "npm run ops -- restore",
+                timing: { instantiatedBy: "npm run ops -- restore" },
                 pod: { name: RESTORE_NAME, stateless: false, runAsUser: POSTGRES_UID, volumes, initContainers, containers: [container] },
                 hardening: args.hardening,
                 serviceAccountName: serviceAccount.metadata.name,
