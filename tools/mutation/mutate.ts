@@ -3,17 +3,18 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
+import { CONFIG, MUTATION_GROUPS, NOT_MEASURABLE, REPO_ROOT, scopeFiles } from "./groups";
+
 /**
- * `npm run mutate [-- [<file>...] [--spec <test file>...] [--with-static] [<stryker run options>]]`: StrykerJS over
- * the scope in stryker.config.json (or only the files named), then the per-file mutation scores against the 90% bar
- * and the count of mutants disabled in the code. `--spec` runs only the named test files (repeatable) instead of the
- * whole suite: much faster on one file whose covering tests are known. `--incremental` reuses
- * reports/mutation/stryker-incremental.json (gitignored). Static mutants (module-level code, run while modules load)
- * are ignored unless `--with-static`: each needs a fresh runner and every test.
+ * `npm run mutate [-- [<file>...] [--spec <test file>...] [--whole-suite] [--with-static] [<stryker run options>]]`.
+ * Without files: the full run, one narrowed Stryker run per group of tools/mutation/groups.ts (each part of the scope
+ * with the in-process tests that cover it), then one per-file table. With files, or with `--whole-suite`: one Stryker
+ * run over those files (or the whole scope); `--spec` runs only the named test files (repeatable) instead of the
+ * whole suite. Every table scores each file against the 90% bar and lists the mutants disabled in the code.
+ * `--incremental` reuses each run's incremental file (gitignored). Static mutants (module-level code, run while
+ * modules load) are ignored unless `--with-static`: each needs a fresh runner and every test.
  */
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
-const CONFIG = path.join(REPO_ROOT, "stryker.config.json");
 const REPORTS = path.join(REPO_ROOT, "reports", "mutation");
 const STRYKER = path.join(REPO_ROOT, "node_modules", ".bin", "stryker");
 const MIN_SCORE = 90;
@@ -25,19 +26,6 @@ interface MutantResult {
 }
 interface Report {
     files: Record<string, { mutants: MutantResult[] }>;
-}
-
-/** Files the config's `mutate` patterns name (plain `dir/**` globs and file paths). */
-function scopeFiles(): string[] {
-    const { mutate } = JSON.parse(fs.readFileSync(CONFIG, "utf8")) as { mutate: string[] };
-    return mutate.flatMap((pattern) => {
-        const dir = pattern.replace(/\/\*\*\/\*\.ts$/, "");
-        if (dir === pattern) return [pattern];
-        return fs
-            .readdirSync(path.join(REPO_ROOT, dir), { recursive: true, encoding: "utf8" })
-            .filter((file) => file.endsWith(".ts") && !file.split(path.sep).includes("node_modules"))
-            .map((file) => path.join(dir, file));
-    });
 }
 
 /** Every `// Stryker disable ...: reason` in the scope, as `file:line: comment`. */
@@ -67,6 +55,7 @@ function score(mutants: MutantResult[]): { score: number; valid: number; staticI
 interface Options {
     files: string[];
     specs: string[];
+    wholeSuite: boolean;
     withStatic: boolean;
     strykerArgs: string[];
 }
@@ -74,10 +63,11 @@ interface Options {
 /** Our own options out of the command line; everything else goes to `stryker run` unchanged. */
 function parseArgs(args: string[]): Options {
     const inScope = new Set(scopeFiles());
-    const options: Options = { files: [], specs: [], withStatic: false, strykerArgs: [] };
+    const options: Options = { files: [], specs: [], wholeSuite: false, withStatic: false, strykerArgs: [] };
     for (let i = 0; i < args.length; i++) {
         const arg = args[i];
         if (arg === "--with-static") options.withStatic = true;
+        else if (arg === "--whole-suite") options.wholeSuite = true;
         else if (arg === "--spec") {
             const spec = args[++i];
             if (spec === undefined || !fs.existsSync(path.join(REPO_ROOT, spec))) {
@@ -117,14 +107,10 @@ function configFor(options: Options): { config: string; report: string } {
     return { config: path.join(dir, "stryker.config.json"), report: path.join(dir, "mutation.json") };
 }
 
-function main(): number {
-    let options: Options;
-    try {
-        options = parseArgs(process.argv.slice(2));
-    } catch (error) {
-        process.stderr.write(`mutate: ${(error as Error).message}\n`);
-        return 2;
-    }
+type Row = { file: string } & ReturnType<typeof score>;
+
+/** One Stryker run; its per-file rows, or the exit status when Stryker failed. */
+function runStryker(options: Options): Row[] | number {
     const strykerArgs = [...options.strykerArgs, ...(options.withStatic ? [] : ["--ignoreStatic"])];
     const { config, report: reportFile } = configFor(options);
     if (config !== CONFIG) process.stdout.write(`mutate: narrowed run, config and reports in ${path.relative(REPO_ROOT, path.dirname(config))}/\n`);
@@ -134,14 +120,43 @@ function main(): number {
         return run.status ?? 1;
     }
     const report = JSON.parse(fs.readFileSync(reportFile, "utf8")) as Report;
-    const rows = Object.entries(report.files)
-        .map(([file, { mutants }]) => ({ file, ...score(mutants) }))
-        .sort((a, b) => a.file.localeCompare(b.file));
+    return Object.entries(report.files).map(([file, { mutants }]) => ({ file, ...score(mutants) }));
+}
+
+/** The full run: every group in turn, with the command line's Stryker options; stops at the first failed run. */
+function runGroups(options: Options): Row[] | number {
+    const rows: Row[] = [];
+    const started = Date.now();
+    for (const [i, group] of MUTATION_GROUPS.entries()) {
+        process.stdout.write(`\nmutate: group ${i + 1} of ${MUTATION_GROUPS.length}: ${group.files.join(", ")} (tests: ${group.specs.join(", ")})\n`);
+        const result = runStryker({ ...options, files: group.files, specs: group.specs, strykerArgs: [...group.strykerArgs, ...options.strykerArgs] });
+        if (typeof result === "number") return result;
+        rows.push(...result);
+    }
+    process.stdout.write(`\nmutate: full run of ${MUTATION_GROUPS.length} groups in ${Math.round((Date.now() - started) / 1000)} s\n`);
+    return rows;
+}
+
+function main(): number {
+    let options: Options;
+    try {
+        options = parseArgs(process.argv.slice(2));
+    } catch (error) {
+        process.stderr.write(`mutate: ${(error as Error).message}\n`);
+        return 2;
+    }
+    const grouped = options.files.length === 0 && options.specs.length === 0 && !options.wholeSuite;
+    const result = grouped ? runGroups(options) : runStryker(options);
+    if (typeof result === "number") return result;
+    const rows = result.sort((a, b) => a.file.localeCompare(b.file));
     const failing = rows.filter((r) => r.score < MIN_SCORE);
     process.stdout.write(`\nPer-file mutation score (bar: ${MIN_SCORE}%; static = static mutants ignored, see README "Mutation testing"):\n`);
     for (const r of rows) {
         const figures = `${r.score.toFixed(2).padStart(6)}%  ${String(r.valid).padStart(4)} tested  ${String(r.staticIgnored).padStart(4)} static  ${String(r.disabled).padStart(3)} disabled`;
         process.stdout.write(`  ${figures}  ${r.file}${r.score < MIN_SCORE ? "  BELOW THE BAR" : ""}\n`);
+    }
+    if (grouped) {
+        for (const [file, reason] of Object.entries(NOT_MEASURABLE)) process.stdout.write(`  not measured        ${file}: ${reason}\n`);
     }
     const disabled = exclusions();
     process.stdout.write(`\nMutants disabled in the code (// Stryker disable): ${disabled.length}\n${disabled.map((d) => `  ${d}\n`).join("")}`);
@@ -151,5 +166,4 @@ function main(): number {
     }
     return 0;
 }
-
 process.exit(main());
