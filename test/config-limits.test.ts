@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { parseStackConfig } from "../stacks/load";
-import { problems, withOverrides } from "./support/stack-config";
+import { encode, problems, stackFile, withOverrides } from "./support/stack-config";
 
 /**
  * The edges of the stack config, through the public loader only: each validator's boundary values, the
@@ -60,6 +60,46 @@ describe("stack config limits", () => {
         it("equal min and max replicas are accepted (a fixed-size autoscaler)", () => {
             const config = parseStackConfig(withOverrides("prod", { "nsip:services": { api: { autoscaling: { minReplicas: 4, maxReplicas: 4, targetCpuUtilization: 70 } } } }), { stack: "prod" });
             assert.deepEqual(config.services.api.autoscaling, { minReplicas: 4, maxReplicas: 4, targetCpuUtilization: 70 });
+        });
+    });
+
+    describe("cross-field boundaries", () => {
+        const res = (cpu: string, limitCpu: string, memory: string, limitMemory: string) => ({
+            requests: { cpu, memory, ephemeralStorage: "64Mi" },
+            limits: { cpu: limitCpu, memory: limitMemory, ephemeralStorage: "64Mi" },
+        });
+
+        it("a request equal to its limit is accepted, in other units too (Guaranteed QoS)", () => {
+            const resources = res("1", "1000m", "1Gi", "1073741824");
+            const config = parseStackConfig(withOverrides("dev", { "nsip:services": { api: { resources } } }), { stack: "dev" });
+            assert.deepEqual(config.services.api.resources, resources);
+        });
+
+        it("Redis maxmemory of exactly 3/4 of its container's limit is accepted, one byte more is not", () => {
+            // The dev redis limit is 384Mi = 402653184 bytes; 3/4 of it is 301989888 bytes, 294912kb.
+            const config = parseStackConfig(withOverrides("dev", { "nsip:redis": { maxmemory: "294912kb" } }), { stack: "dev" });
+            assert.equal(config.redis.maxmemory, "294912kb");
+            rejects(withOverrides("dev", { "nsip:redis": { maxmemory: "301989889" } }), "dev", /^nsip:redis\.maxmemory: at most 3\/4 .*found "301989889" = 301989889 bytes$/);
+        });
+
+        it("a registry username without its password names the missing password", () => {
+            const raw = withOverrides("dev", { "nsip:cluster": { ...existingCluster, registry: { ...existingCluster.registry, username: "ci" } }, "nsip:edge": existingEdge });
+            assert.deepEqual(problems(raw, "dev"), ["nsip:cluster.registry.password: required with nsip:cluster.registry.username, found nothing"]);
+        });
+
+        it("an existing cluster's certificate may live in any region (the cluster has none to compare)", () => {
+            const tlsCertificateArn = `arn:aws:acm:us-east-1:210987654321:certificate/${UUID}`;
+            const raw = { ...stackFile("prod"), ...encode({ "nsip:cluster": existingCluster, "nsip:edge": { hostname: "nsip.acme.io", tlsCertificateArn } }) };
+            assert.equal(parseStackConfig(raw, { stack: "prod" }).edge.tlsCertificateArn, tlsCertificateArn);
+        });
+
+        it("names every instance type of the other architecture, comma-separated", () => {
+            const nodeGroup = { instanceTypes: ["m7g.large", "m6i.large", "c7g.xlarge"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 };
+            rejects(
+                withOverrides("prod", { "nsip:cluster": { nodeGroup } }),
+                "prod",
+                /^nsip:cluster\.nodeGroup\.amiType: an AMI type for the instance types' architecture \(m7g\.large is arm64, c7g\.xlarge is arm64\), found AL2023_x86_64_STANDARD \(x86_64\)$/,
+            );
         });
     });
 
