@@ -131,7 +131,7 @@ describe("the Pulumi engine on the real control plane", function () {
         }
     });
 
-    it("one prebuilt digest touches only that image's workloads (and the migration Job for the api)", async function () {
+    it("one prebuilt digest touches only that image's workloads (for the api: the migration Job and the health-probe template)", async function () {
         const frontend = digest("frontend", "c4");
         await engine.stack.setConfig("nsip:images.prebuilt.frontend", { value: frontend }, true);
         try {
@@ -146,9 +146,10 @@ describe("the Pulumi engine on the real control plane", function () {
             const recorder = changeRecorder();
             await engine.stack.preview({ ...engine.output, onEvent: recorder.onEvent });
             const touched = recorder.changes.map((change) => `${change.op} ${change.name}`).sort();
+            // The health probe runs the api image's Node, so its template follows the api's digest.
             assert.deepEqual(
                 touched.filter((entry) => !/nsip-migrations-job$/.test(entry)),
-                ["update nsip-api-deployment"],
+                ["update nsip-api-deployment", "update nsip-health-probe-template"],
             );
             assert.ok(touched.some((entry) => /^create-replacement nsip-migrations-job$/.test(entry)), touched.join("; "));
         } finally {
