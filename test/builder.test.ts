@@ -131,6 +131,13 @@ describe("workload builder, in process", () => {
             });
         });
 
+        it("a container that reports through its termination message falls back to its log only when asked", () => {
+            const [reporting] = batchPodSpec(pod({ containers: [containerSpec({ terminationMessagePolicy: "FallbackToLogsOnError" })] }), relaxed, "job-sa").containers as Json[];
+            assert.equal(reporting.terminationMessagePolicy, "FallbackToLogsOnError");
+            const [plain] = build(pod()).containers as Json[];
+            assert.equal("terminationMessagePolicy" in plain, false, "the API server's default (File) otherwise");
+        });
+
         it("writable paths become emptyDirs named after container and path; mounts are read-only; the data volume last", () => {
             const spec = build(
                 pod({
