@@ -53,6 +53,46 @@ describe("documentation placeholders in stack config", () => {
         );
     });
 
+    it("gives each key its full message", () => {
+        const config = stackConfig("prod", {
+            ...OWN_VALUES,
+            "nsip:cluster": { ...OWN_VALUES["nsip:cluster"], adminPrincipalArns: ["arn:aws:iam::210987654321:role/ops", "arn:aws:iam::123456789012:role/admin"] },
+            "nsip:edge": { hostname: "example.com", tlsCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000000" },
+            "nsip:api": { corsOrigins: ["https://example.net"] },
+        });
+        assert.deepEqual(documentationPlaceholders(config), [
+            { key: "nsip:cluster.adminPrincipalArns[1]", message: "arn:aws:iam::123456789012:role/admin is in the documentation account 123456789012: use your own role ARN" },
+            {
+                key: "nsip:edge.tlsCertificateArn",
+                message: "is in the documentation account 123456789012 and has an all-zero certificate id: use the ARN of your ACM certificate",
+            },
+            { key: "nsip:edge.hostname", message: "example.com is a documentation domain (RFC 2606): use the host name your users reach" },
+            { key: "nsip:api.corsOrigins[0]", message: "https://example.net is a documentation domain (RFC 2606)" },
+        ]);
+    });
+
+    it("names each reason a certificate is a placeholder, alone", () => {
+        const certificate = (account: string, id: string) =>
+            documentationPlaceholders(stackConfig("prod", { ...OWN_VALUES, "nsip:edge": { ...OWN_VALUES["nsip:edge"], tlsCertificateArn: `arn:aws:acm:eu-west-1:${account}:certificate/${id}` } }));
+        assert.deepEqual(certificate("123456789012", "3f1c2a9e-7b44-4d1e-9a55-0c2b6e8d9f10").map((i) => i.message), ["is in the documentation account 123456789012: use the ARN of your ACM certificate"]);
+        assert.deepEqual(certificate("210987654321", "00000000-0000-4000-8000-000000000000").map((i) => i.message), ["has an all-zero certificate id: use the ARN of your ACM certificate"]);
+        assert.deepEqual(certificate("210987654321", "00000000-0000-4000-8000-000000000001"), [], "three non-zero digits make a real id");
+    });
+
+    it("every RFC 2606 domain and its subdomains, an origin's trailing dot included; not look-alikes", () => {
+        const origins = ["https://example.com", "https://a.example.net", "http://example.org:8080", "https://app.example.org.", "https://myexample.com", "https://example.com.acme.io"];
+        const config = stackConfig("prod", { ...OWN_VALUES, "nsip:api": { corsOrigins: origins } });
+        assert.deepEqual(documentationPlaceholders(config).map((i) => i.key), [0, 1, 2, 3].map((i) => `nsip:api.corsOrigins[${i}]`));
+    });
+
+    it("public CIDRs next to or inside no documentation range pass, however narrow", () => {
+        const cidrs = ["203.0.114.0/25", "198.51.101.0/32", "198.18.4.0/26", "192.0.3.0/24", "192.0.0.0/23"];
+        const config = stackConfig("prod", { ...OWN_VALUES, "nsip:cluster": { ...OWN_VALUES["nsip:cluster"], publicAccessCidrs: cidrs } });
+        assert.deepEqual(documentationPlaceholders(config), []);
+        const around = stackConfig("prod", { ...OWN_VALUES, "nsip:cluster": { ...OWN_VALUES["nsip:cluster"], publicAccessCidrs: ["192.0.2.0/23", "203.0.113.255/32"] } });
+        assert.deepEqual(documentationPlaceholders(around).map((i) => i.message.split(",")[0]), ["192.0.2.0/23 is inside 192.0.2.0/24", "203.0.113.255/32 is inside 203.0.113.0/24"]);
+    });
+
     it("passes a stack with its own values, and the dev stack", () => {
         assert.deepEqual(documentationPlaceholders(stackConfig("prod", OWN_VALUES)), []);
         assert.deepEqual(documentationPlaceholders(stackConfig("dev")), []);
