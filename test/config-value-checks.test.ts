@@ -65,7 +65,7 @@ describe("config value checks: messages, limits and pattern edges", () => {
         const subdomain = "a DNS-1123 subdomain: at most 253 characters of dot-separated lowercase labels (letters, digits, '-'; no leading or trailing '-')";
         rejectsWith(v.dnsSubdomain, subdomain, [`${longest}a`, `${label}.${label}.${label}.${"a".repeat(62)}`, "a..b", "A.b"]);
         rejectsWith(v.dnsLabel, "a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit", ["", "-a", "a-", "a".repeat(64), "a.b"]);
-        accepts(v.labelValue, ["a".repeat(63), "A_b.1-Z"]);
+        accepts(v.labelValue, ["a".repeat(63), "A_b.1-Z", "Z", "1"]);
         rejectsWith(v.labelValue, "a Kubernetes label value: 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit", ["", "-1", "1.", "a".repeat(64)]);
     });
 
@@ -82,6 +82,9 @@ describe("config value checks: messages, limits and pattern edges", () => {
         assert.equal(v.cidrsOverlap(block("10.0.0.0/16"), block("10.0.0.0/8")), true);
         assert.equal(v.ipv4Cidr("10.0.0.0/8x"), 'an IPv4 CIDR block: four octets 0-255 and a prefix 0-32, such as "198.51.100.0/24"');
         assert.equal(v.ipv4Cidr("10.0.0.1/8"), "an IPv4 CIDR block with no host bits set (the network address is 10.0.0.0/8)");
+        const notPublic = "a public IPv4 CIDR block (EKS rejects private, loopback, link-local, shared and multicast ranges for the public endpoint)";
+        rejectsWith(v.publicAccessCidr, notPublic, ["10.1.0.0/16", "172.16.0.0/12", "192.168.0.0/24", "100.64.0.0/10", "100.127.0.0/16", "127.0.0.1/32", "169.254.169.254/32", "224.0.0.0/4", "240.0.0.0/4", "96.0.0.0/3"]);
+        accepts(v.publicAccessCidr, ["0.0.0.0/0", "100.128.0.0/16", "126.255.255.0/24", "128.0.0.0/16", "169.253.0.0/16", "223.255.255.0/24"]);
         for (const text of ["x10.0.0.0/8", "10.0.0.0/8 ", "10.0.0.1000/32", "10.0.0.1a/32", "10.0.0.01/32"]) assert.equal(v.parseIpv4Cidr(text), undefined, text);
         assert.deepEqual(v.parseIpv4Cidr("10.0.0.100/32"), { address: 10 * 2 ** 24 + 100, prefix: 32 });
     });
