@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
+import { z } from "zod";
 import { MAX_AVAILABILITY_ZONES } from "../components/cluster/cidr";
 import { parseStackConfig } from "../stacks/load";
+import { configSchema } from "../stacks/schema";
 import { CLOUDWATCH_RETENTION_DAYS } from "../stacks/values";
 import { problems, withOverrides } from "./support/stack-config";
 
@@ -23,7 +25,170 @@ function accepts(raw: Record<string, string>, stack: string, secretKeys: string[
 const existingEdge = { "nsip:edge": { hostname: "nsip.staging.example.com" } };
 const registry = { server: "registry.example.com", repositoryPrefix: "team/nsip" };
 
+
+/**
+ * Every leaf of the schema as the property test sees it: its `domain` metadata (with the range of a number), or its
+ * enum values, literal or `boolean`. Paths use `[]` for list items and `(provider)` for the cluster's variants.
+ */
+function leafDomains(): Record<string, string> {
+    type Def = { type: string; innerType?: unknown; shape?: Record<string, unknown>; element?: unknown; options?: unknown[]; entries?: Record<string, string>; values?: unknown[] };
+    const defOf = (schema: unknown) => (schema as { _zod: { def: Def } })._zod.def;
+    const out: Record<string, string> = {};
+    const walk = (schema: unknown, path: string): void => {
+        const meta = z.globalRegistry.get(schema as z.ZodType) as { domain?: string; min?: number; max?: number } | undefined;
+        const def = defOf(schema);
+        if (meta?.domain !== undefined) out[path] = meta.min === undefined ? meta.domain : `${meta.domain} ${meta.min}..${meta.max}`;
+        else if (def.type === "optional") walk(def.innerType, path);
+        else if (def.type === "object") for (const [key, child] of Object.entries(def.shape ?? {})) walk(child, path === "" ? key : `${path}.${key}`);
+        else if (def.type === "array") walk(def.element, `${path}[]`);
+        else if (def.type === "union") for (const option of def.options ?? []) walk(option, `${path}(${String(defOf(defOf(option).shape?.provider).values?.[0])})`);
+        else if (def.type === "enum") out[path] = Object.values(def.entries ?? {}).join(" | ");
+        else if (def.type === "literal") out[path] = JSON.stringify(def.values?.[0]);
+        else out[path] = def.type;
+    };
+    walk(configSchema, "");
+    return out;
+}
+
 describe("stack config schema", () => {
+    describe("each leaf's domain, the property test's generator input", () => {
+        it("every leaf outside nsip:backup has the domain of the value it holds", () => {
+            const resources = (service: string) => Object.fromEntries(["requests", "limits"].flatMap((kind) => [
+                [`services.${service}.resources.${kind}.cpu`, "cpu"],
+                [`services.${service}.resources.${kind}.memory`, "memory"],
+                [`services.${service}.resources.${kind}.ephemeralStorage`, "ephemeralStorage"],
+            ]));
+            const autoscaling = (service: string) => ({
+                [`services.${service}.autoscaling.minReplicas`]: "integer 1..50",
+                [`services.${service}.autoscaling.maxReplicas`]: "integer 1..50",
+                [`services.${service}.autoscaling.targetCpuUtilization`]: "integer 10..100",
+            });
+            const addons = ["vpcCni", "kubeProxy", "podIdentityAgent", "coredns", "ebsCsiDriver", "cloudwatchObservability"];
+            const expected: Record<string, string> = {
+                environment: "dev | prod",
+                namespace: "dnsLabel",
+                "cluster(eks).provider": '"eks"',
+                "cluster(eks).name": "dnsLabel",
+                "cluster(eks).region": "awsRegion",
+                "cluster(eks).kubernetesVersion": "kubernetesVersion",
+                "cluster(eks).availabilityZones": `integer 2..${MAX_AVAILABILITY_ZONES}`,
+                "cluster(eks).vpcCidr": "vpcCidr",
+                "cluster(eks).natGateways": "perAz | single",
+                "cluster(eks).publicAccessCidrs[]": "publicAccessCidr",
+                "cluster(eks).adminPrincipalArns[]": "iamArn",
+                "cluster(eks).extraLogTypes[]": "controllerManager | scheduler",
+                "cluster(eks).logRetentionDays": "cloudwatchRetention",
+                "cluster(eks).nodeGroup.instanceTypes[]": "instanceType",
+                "cluster(eks).nodeGroup.minSize": "integer 1..450",
+                "cluster(eks).nodeGroup.desiredSize": "integer 1..450",
+                "cluster(eks).nodeGroup.maxSize": "integer 1..450",
+                "cluster(eks).nodeGroup.diskSizeGiB": "integer 20..16384",
+                "cluster(eks).nodeGroup.amiType": "AL2023_x86_64_STANDARD | AL2023_ARM_64_STANDARD | BOTTLEROCKET_x86_64 | BOTTLEROCKET_ARM_64",
+                ...Object.fromEntries(addons.map((addon) => [`cluster(eks).addonVersions.${addon}`, "eksAddonVersion"])),
+                "cluster(local).provider": '"local"',
+                "cluster(local).name": "dnsLabel",
+                "cluster(local).apiPort": "integer 1024..65535",
+                "cluster(local).registryPort": "integer 1024..65535",
+                "cluster(local).edgePort": "integer 1024..65535",
+                "cluster(existing).provider": '"existing"',
+                "cluster(existing).name": "dnsLabel",
+                "cluster(existing).kubeconfig": "text",
+                "cluster(existing).context": "text",
+                "cluster(existing).registry.server": "registryServer",
+                "cluster(existing).registry.repositoryPrefix": "repositoryPrefix",
+                "cluster(existing).registry.username": "text",
+                "cluster(existing).registry.password": "text",
+                "images.platform": "linux/amd64 | linux/arm64",
+                "images.version": "labelValue",
+                "images.registryCache": "boolean",
+                "images.sourceRepository": "httpUrl",
+                "images.prebuilt.api": "imageByDigest",
+                "images.prebuilt.frontend": "imageByDigest",
+                "images.prebuilt.analyzer": "imageByDigest",
+                "hardening.podSecurityLevel": "baseline | restricted",
+                "hardening.podDisruptionBudgets": "boolean",
+                "hardening.topologySpread": "boolean",
+                "hardening.zeroDowntimeRollouts": "boolean",
+                "hardening.protectData": "boolean",
+                "services.nginx.replicas": "integer 1..50",
+                ...resources("nginx"),
+                "services.frontend.replicas": "integer 1..50",
+                ...resources("frontend"),
+                "services.api.replicas": "integer 1..50",
+                ...resources("api"),
+                ...autoscaling("api"),
+                "services.analyzer.replicas": "integer 1..50",
+                ...resources("analyzer"),
+                ...autoscaling("analyzer"),
+                "services.analyzer.workers": "integer 1..32",
+                ...resources("grafana"),
+                ...resources("postgres"),
+                ...resources("redis"),
+                ...resources("prometheus"),
+                "storage.storageClassName": "dnsSubdomain",
+                "storage.postgres": "volumeSize",
+                "storage.redis": "volumeSize",
+                "storage.prometheus": "volumeSize",
+                "edge.hostname": "hostName",
+                "edge.tlsCertificateArn": "acmArn",
+                "edge.clientMaxBodySize": "nginxSize",
+                "edge.apiRateLimit.requestsPerSecond": "integer 1..100000",
+                "edge.apiRateLimit.burst": "integer 1..100000",
+                "edge.proxyTimeoutSeconds": "integer 1..600",
+                "api.maxUploadBytes": "integer 1024..1073741824",
+                "api.maxConcurrentUploads": "integer 1..256",
+                "api.rateLimitPerMinute": "integer 1..2147483647",
+                "api.corsOrigins[]": "corsOrigin",
+                "api.logLevel": "fatal | error | warn | info | debug | trace",
+                "api.cacheTtlSeconds": "integer 1..2147483647",
+                "redis.maxmemory": "redisMemory",
+                "redis.maxmemoryPolicy": "allkeys-lru | allkeys-lfu | allkeys-random | volatile-lru | volatile-lfu | volatile-random | volatile-ttl | noeviction",
+                "observability.retentionDays": "integer 1..3650",
+                "observability.scrapeIntervalSeconds": "integer 10..300",
+                "observability.apiErrorRatioThreshold": "ratio",
+                "observability.apiLatencyP95Seconds": "seconds 0.001..600",
+                "observability.grafanaAdminUser": "grafanaUser",
+            };
+            const actual = Object.fromEntries(Object.entries(leafDomains()).filter(([path]) => !path.startsWith("backup.")));
+            assert.deepEqual(actual, expected);
+        });
+    });
+
+    describe("every enum value is accepted, anything else is named with the choices", () => {
+        it("dev: platform, podSecurityLevel, logLevel and every Redis eviction policy", () => {
+            for (const platform of ["linux/amd64", "linux/arm64"]) assert.equal(accepts(withOverrides("dev", { "nsip:images": { platform } }), "dev").images.platform, platform);
+            assert.equal(accepts(withOverrides("dev", { "nsip:hardening": { podSecurityLevel: "baseline" } }), "dev").hardening.podSecurityLevel, "baseline");
+            for (const logLevel of ["fatal", "error", "warn", "info", "debug", "trace"]) assert.equal(accepts(withOverrides("dev", { "nsip:api": { logLevel } }), "dev").api.logLevel, logLevel);
+            const policies = ["allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "noeviction"];
+            for (const maxmemoryPolicy of policies) assert.equal(accepts(withOverrides("dev", { "nsip:redis": { maxmemoryPolicy } }), "dev").redis.maxmemoryPolicy, maxmemoryPolicy);
+        });
+
+        it("prod: NAT gateways, extra log types and every AMI type with matching instances", () => {
+            for (const natGateways of ["perAz", "single"]) {
+                const config = accepts(withOverrides("prod", { "nsip:cluster": { natGateways } }), "prod");
+                assert.equal(config.cluster.provider === "eks" && config.cluster.natGateways, natGateways);
+            }
+            const logs = accepts(withOverrides("prod", { "nsip:cluster": { extraLogTypes: ["controllerManager", "scheduler"] } }), "prod");
+            assert.deepEqual(logs.cluster.provider === "eks" && logs.cluster.extraLogTypes, ["controllerManager", "scheduler"]);
+            const amis: [string, string][] = [["AL2023_x86_64_STANDARD", "m6i.large"], ["AL2023_ARM_64_STANDARD", "m7g.large"], ["BOTTLEROCKET_x86_64", "m6i.large"], ["BOTTLEROCKET_ARM_64", "m7g.large"]];
+            for (const [amiType, instanceType] of amis) {
+                const config = accepts(withOverrides("prod", { "nsip:cluster": { nodeGroup: { instanceTypes: [instanceType], amiType, minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 } } }), "prod");
+                assert.equal(config.cluster.provider === "eks" && config.cluster.nodeGroup.amiType, amiType);
+            }
+        });
+
+        it("a value outside an enum lists the choices, quoted", () => {
+            rejectsWith(withOverrides("prod", { "nsip:cluster": { natGateways: "none" } }), "prod", ['nsip:cluster.natGateways: one of "perAz", "single", found "none"']);
+            rejectsWith(withOverrides("dev", { "nsip:api": { logLevel: "verbose" } }), "dev", ['nsip:api.logLevel: one of "fatal", "error", "warn", "info", "debug", "trace", found "verbose"']);
+            rejectsWith(withOverrides("dev", { "nsip:images": { platform: "linux/s390x" } }), "dev", ['nsip:images.platform: one of "linux/amd64", "linux/arm64", found "linux/s390x"']);
+        });
+
+        it("a flag must be a boolean, not its string", () => {
+            rejectsWith(withOverrides("dev", { "nsip:hardening": { protectData: "yes" } }), "dev", ['nsip:hardening.protectData: true or false, found "yes"']);
+            rejectsWith(withOverrides("dev", { "nsip:images": { registryCache: 1 } }), "dev", ["nsip:images.registryCache: true or false, found 1"]);
+        });
+    });
+
     describe("an existing cluster's text fields must not be empty", () => {
         it("empty kubeconfig, context, registry user name and password are each rejected by name", () => {
             const raw = withOverrides("dev", {
