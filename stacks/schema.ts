@@ -44,10 +44,10 @@ export type StringDomain =
     | "grafanaUser"
     | "text";
 
-/** Rejects the value with this message; the loader reports an issue's path and message, never a custom issue's code. */
-function fail<T>(ctx: z.core.$RefinementCtx<T>, message: string): void {
+/** Rejects the value (or its item at `path`) with this message; the loader reports an issue's path and message, never a custom issue's code. */
+function fail<T>(ctx: z.core.$RefinementCtx<T>, message: string, path: PropertyKey[] = []): void {
     // Stryker disable next-line StringLiteral: equivalent, no reader of the schema's issues looks at a custom issue's code
-    ctx.addIssue({ code: "custom", message });
+    ctx.addIssue({ code: "custom", message, path });
 }
 
 /** A string leaf checked by one function: one message per bad value, saying what was expected. */
@@ -77,7 +77,7 @@ function distinctList<T extends z.ZodType>(item: T, what: string) {
     return z.array(item, { error: `a list of ${what}` }).superRefine((items, ctx) => {
         items.forEach((value, i) => {
             const first = items.findIndex((other) => JSON.stringify(other) === JSON.stringify(value));
-            if (first < i) ctx.addIssue({ code: "custom", path: [i], message: `a value not already listed (it repeats [${first}])` });
+            if (first < i) fail(ctx, `a value not already listed (it repeats [${first}])`, [i]);
         });
     });
 }
