@@ -44,13 +44,19 @@ export type StringDomain =
     | "grafanaUser"
     | "text";
 
+/** Rejects the value (or its item at `path`) with this message; the loader reports an issue's path and message, never a custom issue's code. */
+function fail<T>(ctx: z.core.$RefinementCtx<T>, message: string, path: PropertyKey[] = []): void {
+    // Stryker disable next-line StringLiteral: equivalent, no reader of the schema's issues looks at a custom issue's code
+    ctx.addIssue({ code: "custom", message, path });
+}
+
 /** A string leaf checked by one function: one message per bad value, saying what was expected. */
 function checked(domain: StringDomain, check: v.Check<string>) {
     return z
         .string()
         .superRefine((value, ctx) => {
             const problem = check(value);
-            if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+            if (problem !== undefined) fail(ctx, problem);
         })
         .meta({ domain });
 }
@@ -61,7 +67,7 @@ export function integer(min: number, max: number, why = "") {
     return z
         .number({ error: message })
         .superRefine((value, ctx) => {
-            if (!Number.isInteger(value) || value < min || value > max) ctx.addIssue({ code: "custom", message });
+            if (!Number.isInteger(value) || value < min || value > max) fail(ctx, message);
         })
         .meta({ domain: "integer", min, max });
 }
@@ -71,7 +77,7 @@ function distinctList<T extends z.ZodType>(item: T, what: string) {
     return z.array(item, { error: `a list of ${what}` }).superRefine((items, ctx) => {
         items.forEach((value, i) => {
             const first = items.findIndex((other) => JSON.stringify(other) === JSON.stringify(value));
-            if (first < i) ctx.addIssue({ code: "custom", path: [i], message: `a value not already listed (it repeats [${first}])` });
+            if (first < i) fail(ctx, `a value not already listed (it repeats [${first}])`, [i]);
         });
     });
 }
@@ -170,7 +176,7 @@ const eksCluster = z.strictObject({
         .number({ error: "a number of days" })
         .superRefine((days, ctx) => {
             if (!(v.CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(days)) {
-                ctx.addIssue({ code: "custom", message: `one of the retention periods CloudWatch Logs accepts: ${v.CLOUDWATCH_RETENTION_DAYS.join(", ")}` });
+                fail(ctx, `one of the retention periods CloudWatch Logs accepts: ${v.CLOUDWATCH_RETENTION_DAYS.join(", ")}`);
             }
         })
         .meta({ domain: "cloudwatchRetention" }),
@@ -293,13 +299,13 @@ const observabilitySchema = z.strictObject({
     apiErrorRatioThreshold: z
         .number({ error: "a ratio between 0 and 1 (exclusive)" })
         .superRefine((ratio, ctx) => {
-            if (!(ratio > 0 && ratio < 1)) ctx.addIssue({ code: "custom", message: "a ratio between 0 and 1 (exclusive), such as 0.05" });
+            if (!(ratio > 0 && ratio < 1)) fail(ctx, "a ratio between 0 and 1 (exclusive), such as 0.05");
         })
         .meta({ domain: "ratio" }),
     apiLatencyP95Seconds: z
         .number({ error: "a number of seconds" })
         .superRefine((seconds, ctx) => {
-            if (!(seconds >= 0.001 && seconds <= 600)) ctx.addIssue({ code: "custom", message: "a number of seconds from 0.001 to 600" });
+            if (!(seconds >= 0.001 && seconds <= 600)) fail(ctx, "a number of seconds from 0.001 to 600");
         })
         .meta({ domain: "seconds", min: 0.001, max: 600 }),
     grafanaAdminUser: grafanaUser,
