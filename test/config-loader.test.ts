@@ -105,6 +105,15 @@ describe("config loader", () => {
             assert.match(problems(withOverrides("dev", { "nsip:edes": "{}" }), "dev")[0], /^nsip:edes: unknown key \(did you mean "edge"\?\); expected one of /);
         });
 
+        it("without a list of secret keys, a value that must be secret is refused", () => {
+            const raw = withOverrides("dev", { "nsip:cluster": { provider: "existing", kubeconfig: "apiVersion: v1" }, "nsip:edge": { hostname: "nsip.staging.acme.io" }, "nsip:images": { prebuilt: { api: `r.acme.io/api@sha256:${"ab".repeat(32)}`, frontend: `r.acme.io/f@sha256:${"ab".repeat(32)}`, analyzer: `r.acme.io/a@sha256:${"ab".repeat(32)}` } } });
+            assert.deepEqual(
+                rejection(raw, "dev").issues,
+                [{ key: "nsip:cluster.kubeconfig", message: "must be set as a secret: pulumi config set --secret --path nsip:cluster.kubeconfig <value>" }],
+            );
+            assert.equal(parseStackConfig(raw, { stack: "dev", secretKeys: ["nsip:cluster"] }).cluster.provider, "existing");
+        });
+
         it("a scalar where an object belongs is named, not merged into the defaults", () => {
             assert.deepEqual(problems(withOverrides("dev", { "nsip:edge": "open" }), "dev"), ['nsip:edge: expected object, found "open"']);
         });
