@@ -116,6 +116,10 @@ describe("config loader", () => {
 
         it("a scalar where an object belongs is named, not merged into the defaults", () => {
             assert.deepEqual(problems(withOverrides("dev", { "nsip:edge": "open" }), "dev"), ['nsip:edge: expected object, found "open"']);
+            assert.deepEqual(problems({ ...stackFile("dev"), "nsip:edge": "null", "nsip:services": '{"api":null}' }, "dev"), [
+                "nsip:services.api: expected object, found null",
+                "nsip:edge: expected object, found null",
+            ]);
         });
     });
 
@@ -186,7 +190,7 @@ describe("config loader", () => {
             );
         });
 
-        it("a rule cannot change the config it checks", () => {
+        it("a rule cannot write to the view of a partly invalid config", () => {
             const raw = withOverrides("dev", { "nsip:backup": { retentionDays: 0 } });
             assert.throws(
                 () =>
