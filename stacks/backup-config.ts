@@ -18,7 +18,7 @@ const checked = (domain: string, check: v.Check<string>) =>
         .string()
         .superRefine((value, ctx) => {
             const problem = check(value);
-            if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+            if (problem !== undefined) ctx.addIssue(problem);
         })
         .meta({ domain });
 const text = checked("text", (value) => (value.length > 0 ? undefined : "a non-empty string"));
@@ -45,11 +45,10 @@ export const backupConfigSchema = z.strictObject({
     /** A CronJob schedule, as the CronJob controller parses it. */
     schedule: checked("cron", v.cronSchedule),
     /** Days a backup is kept; the newest one is never deleted. */
+    // The error is the number's own and its refinement's (a refinement without a message takes its schema's).
     retentionDays: z
         .number({ error: "an integer from 1 to 36500" })
-        .superRefine((value, ctx) => {
-            if (!Number.isInteger(value) || value < 1 || value > 36500) ctx.addIssue({ code: "custom", message: "an integer from 1 to 36500" });
-        })
+        .refine((value) => Number.isInteger(value) && value >= 1 && value <= 36500)
         .meta({ domain: "integer", min: 1, max: 36500 }),
     /**
      * Left out of the property test's generated configs (domain "backupTarget"): its variants depend on the cluster
