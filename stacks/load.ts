@@ -156,8 +156,10 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
             message: `unknown key${suggest(unknownKey, Object.keys(valueAt(input, path) as object))}`,
         }));
     }
-    // Stryker disable next-line Regex: zod's messages (v4 en locale) start with "Invalid input: " and end with ", received <type>" or hold neither; the anchors say so
-    const message = issue.message.replace(/^Invalid input: /, "").replace(/, received \w+$/, "");
+    // zod's messages (v4 en locale) start with "Invalid input: " and end with ", received <type>", or hold neither.
+    // Stryker disable next-line Regex: only zod's prefix is removed, and it only ever starts a message, so the anchor changes nothing
+    const withoutPrefix = issue.message.replace(/^Invalid input: /, "");
+    const message = withoutPrefix.replace(/, received \w+$/, "");
     return [{ key: keyPath(path), message: `${message}, found ${describe(valueAt(input, path))}` }];
 }
 

@@ -85,6 +85,13 @@ describe("config loader", () => {
         });
     });
 
+    it("a wrong type says what was expected in zod's words, without zod's prefix or its name for the type found", () => {
+        assert.deepEqual(problems(withOverrides("dev", { "nsip:images": { version: 3 }, "nsip:services": "x" }), "dev"), [
+            "nsip:images.version: expected string, found 3",
+            'nsip:services: expected object, found "x"',
+        ]);
+    });
+
     describe("keys", () => {
         it("an unknown key lists every key of the namespace", () => {
             assert.deepEqual(problems(withOverrides("dev", { "nsip:replicas": "3" }), "dev"), [
