@@ -24,7 +24,7 @@ export function documentationPlaceholders(config: NsipConfig): ConfigIssue[] {
     if (cluster.provider === "eks") {
         cluster.publicAccessCidrs.forEach((cidr, i) => {
             const network = documentationNetwork(cidr);
-            if (network) issues.push({ key: `nsip:cluster.publicAccessCidrs[${i}]`, message: `${cidr} is inside ${network}, a documentation range (RFC 5737): list the CIDRs your operators reach the API from` });
+            if (network) issues.push({ key: `nsip:cluster.publicAccessCidrs[${i}]`, message: `${cidr} overlaps ${network}, a documentation range (RFC 5737): list the CIDRs your operators reach the API from` });
         });
         cluster.adminPrincipalArns.forEach((arn, i) => {
             if (arnAccount(arn) === DOCUMENTATION_ACCOUNT) issues.push({ key: `nsip:cluster.adminPrincipalArns[${i}]`, message: `${arn} is in the documentation account ${DOCUMENTATION_ACCOUNT}: use your own role ARN` });
@@ -70,12 +70,9 @@ function documentationNetwork(cidr: string): string | undefined {
     const { address, prefix } = parseCidr(cidr);
     return DOCUMENTATION_NETWORKS.find((network) => {
         const doc = parseCidr(network);
-        // Overlap: the wider block contains the narrower one's network address.
-        // Stryker disable next-line EqualityOperator: blocks of one size are aligned (no host bits), so they overlap only when equal, whichever is taken as wider
-        const wider = prefix <= doc.prefix ? { address, prefix } : doc;
-        const other = wider === doc ? address : doc.address;
-        const size = 2 ** (32 - wider.prefix);
-        return other >= wider.address && other < wider.address + size;
+        // Aligned blocks (no host bits) overlap when they agree on the bits of the shorter prefix.
+        const shorter = 2 ** (32 - Math.min(prefix, doc.prefix));
+        return Math.floor(address / shorter) === Math.floor(doc.address / shorter);
     });
 }
 

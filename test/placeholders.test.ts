@@ -35,7 +35,7 @@ describe("documentation placeholders in stack config", () => {
 
     it("says why each value is a placeholder", () => {
         const messages = documentationPlaceholders(stackConfig("prod")).map((i) => i.message).join("\n");
-        assert.match(messages, /203\.0\.113\.0\/24 is inside 203\.0\.113\.0\/24, a documentation range \(RFC 5737\)/);
+        assert.match(messages, /203\.0\.113\.0\/24 overlaps 203\.0\.113\.0\/24, a documentation range \(RFC 5737\)/);
         assert.match(messages, /documentation account 123456789012/);
         assert.match(messages, /all-zero certificate id/);
         assert.match(messages, /nsip\.example\.com is a documentation domain \(RFC 2606\)/);
@@ -89,8 +89,13 @@ describe("documentation placeholders in stack config", () => {
         const cidrs = ["203.0.114.0/25", "198.51.101.0/32", "198.18.4.0/26", "192.0.3.0/24", "192.0.0.0/23"];
         const config = stackConfig("prod", { ...OWN_VALUES, "nsip:cluster": { ...OWN_VALUES["nsip:cluster"], publicAccessCidrs: cidrs } });
         assert.deepEqual(documentationPlaceholders(config), []);
-        const around = stackConfig("prod", { ...OWN_VALUES, "nsip:cluster": { ...OWN_VALUES["nsip:cluster"], publicAccessCidrs: ["192.0.2.0/23", "203.0.113.255/32"] } });
-        assert.deepEqual(documentationPlaceholders(around).map((i) => i.message.split(",")[0]), ["192.0.2.0/23 is inside 192.0.2.0/24", "203.0.113.255/32 is inside 203.0.113.0/24"]);
+        const around = stackConfig("prod", { ...OWN_VALUES, "nsip:cluster": { ...OWN_VALUES["nsip:cluster"], publicAccessCidrs: ["192.0.0.0/22", "203.0.113.128/25", "203.0.113.255/32", "198.51.100.0/24"] } });
+        assert.deepEqual(documentationPlaceholders(around).map((i) => i.message.split(",")[0]), [
+            "192.0.0.0/22 overlaps 192.0.2.0/24",
+            "203.0.113.128/25 overlaps 203.0.113.0/24",
+            "203.0.113.255/32 overlaps 203.0.113.0/24",
+            "198.51.100.0/24 overlaps 198.51.100.0/24",
+        ]);
     });
 
     it("passes a stack with its own values, and the dev stack", () => {
