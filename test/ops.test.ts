@@ -1,11 +1,12 @@
 import { strict as assert } from "assert";
+import { PassThrough, Writable } from "stream";
 import type * as k8s from "@kubernetes/client-node";
 import { checkArgs, DEFAULT_TIMEOUT_SECONDS, helpText, parseArgs, parseDuration } from "../tools/ops/args";
 import { backupsTable, jobFromCronJob, jobOutcome, listerPodSpec, parseListing, PVC_LIST_SCRIPT, stamp } from "../tools/ops/backups";
 import { COMMANDS, defaultExecCommand, restartPatch } from "../tools/ops/commands";
 import { EXIT_CODE_HELP, ExitCode, OpsError } from "../tools/ops/errors";
 import { formatAge, formatBytes, parseQuantity, table } from "../tools/ops/format";
-import { execResult } from "../tools/ops/kube";
+import { execResult, withTerminalSize } from "../tools/ops/kube";
 import { describeVerdict, healthRow, parseProbeReport, probeResult } from "../tools/ops/health";
 import { backupFreshness, healthEndpoint, workloadRow } from "../tools/ops/status";
 import { digestOf, versionVerdict } from "../tools/ops/version";
@@ -200,6 +201,30 @@ describe("ops health pieces", function () {
 });
 
 describe("ops backups, exec, restart, version pieces", function () {
+    it("exec on a terminal: the Exec client sees the terminal's size and each resize, and nothing after the undo", async () => {
+        // The library's own queue, as Exec builds it for a resizable stdout (the frames of the resize channel).
+        const { isResizable, TerminalSizeQueue } = await import("@kubernetes/client-node/dist/terminal-size-queue.js");
+        const terminal = Object.assign(new Writable({ write: (_chunk, _encoding, done) => done() }), { isTTY: true, rows: 24, columns: 80 });
+        const stdout = new PassThrough();
+        const undo = withTerminalSize(stdout, terminal);
+        assert.equal(isResizable(stdout), true);
+        const queue = new TerminalSizeQueue();
+        const frames: unknown[] = [];
+        queue.on("data", (frame: Buffer) => frames.push(JSON.parse(frame.toString())));
+        queue.handleResizes(stdout as unknown as Parameters<typeof queue.handleResizes>[0]);
+        terminal.rows = 50;
+        terminal.columns = 132;
+        terminal.emit("resize");
+        undo();
+        terminal.emit("resize");
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(frames, [{ height: 24, width: 80 }, { height: 50, width: 132 }]);
+
+        const piped = new PassThrough();
+        withTerminalSize(piped, new Writable({ write: (_chunk, _encoding, done) => done() }));
+        assert.equal(isResizable(piped), false, "output to a pipe or file has no size to send");
+    });
+
     const podSpec = (target: "pvc" | "s3"): k8s.V1PodSpec =>
         target === "pvc"
             ? {

@@ -260,6 +260,7 @@ export class Kube {
         const stderr = new PassThrough();
         stdout.pipe(options.stdout, { end: false });
         stderr.pipe(options.stderr, { end: false });
+        const stopResizing = options.tty ? withTerminalSize(stdout, options.stdout) : () => {};
         return new Promise<ExecResult>((resolve, reject) => {
             let status: k8s.V1Status | undefined;
             exec.exec(this.namespace, options.pod, options.container, options.command, stdout, stderr, options.stdin ?? null, options.tty ?? false, (received) => {
@@ -267,6 +268,7 @@ export class Kube {
             })
                 .then((socket) => {
                     socket.on("close", () => resolve(execResult(status)));
+                    socket.on("close", stopResizing);
                     socket.on("error", (error: Error) => reject(this.translate(what, error)));
                 })
                 .catch((error: unknown) => reject(this.translateExecError(what, error)));
@@ -283,6 +285,20 @@ export class Kube {
         }
         return this.translate(what, error);
     }
+}
+
+/**
+ * Lends a stream the terminal's size. The Exec client sends the size of the stdout it is given, and every later
+ * resize, when that stream has `rows`, `columns` and resize events, as a terminal does. ops gives it a PassThrough
+ * (so the socket's close does not end the terminal), which therefore mirrors the terminal. Returns the undo.
+ */
+export function withTerminalSize(stream: PassThrough, terminal: Writable): () => void {
+    const tty = terminal as Partial<NodeJS.WriteStream>;
+    if (tty.isTTY !== true) return () => {};
+    Object.defineProperties(stream, { rows: { get: () => tty.rows }, columns: { get: () => tty.columns } });
+    const forward = () => stream.emit("resize");
+    terminal.on("resize", forward);
+    return () => terminal.off("resize", forward);
 }
 
 /** The exit code a Status frame carries: Success is 0, NonZeroExitCode names it in details.causes. */
