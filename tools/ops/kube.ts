@@ -271,7 +271,10 @@ export class Kube {
                     socket.on("close", stopResizing);
                     socket.on("error", (error: Error) => reject(this.translate(what, error)));
                 })
-                .catch((error: unknown) => reject(this.translateExecError(what, error)));
+                .catch((error: unknown) => {
+                    stopResizing();
+                    reject(this.translateExecError(what, error));
+                });
         });
     }
 
