@@ -4,7 +4,7 @@ import { loadStackConfig, NsipConfigError, parseStackConfig } from "../stacks/lo
 import { ConfigRule, crossFieldRules } from "../stacks/rules";
 import type { NsipConfig } from "../stacks/schema";
 import { ResourceRecorder, stopMocks } from "./support/pulumi-mocks";
-import { problems, stackFile, withOverrides } from "./support/stack-config";
+import { problems, s3CompatibleStack, stackFile, withOverrides } from "./support/stack-config";
 
 /**
  * The loader's own behaviour (stacks/load.ts) and the backup keys (stacks/backup-config.ts): how problems are
@@ -12,25 +12,6 @@ import { problems, stackFile, withOverrides } from "./support/stack-config";
  */
 
 /** An existing cluster that backs up to an S3-compatible store, with these target values replaced; keys set as secrets. */
-function s3CompatibleStack(target: Record<string, unknown>): Record<string, string> {
-    return withOverrides("dev", {
-        "nsip:cluster": { provider: "existing", context: "staging" },
-        "nsip:edge": { hostname: "nsip.staging.example.com" },
-        "nsip:images": { prebuilt: { api: `r.example.com/api@sha256:${"ab".repeat(32)}`, frontend: `r.example.com/f@sha256:${"ab".repeat(32)}`, analyzer: `r.example.com/a@sha256:${"ab".repeat(32)}` } },
-        "nsip:backup": {
-            target: {
-                kind: "s3Compatible",
-                endpoint: "https://minio.example.com:9000",
-                bucket: "nsip-backups",
-                region: "us-east-1",
-                writer: { accessKeyId: "WRITER", secretAccessKey: "writer-secret" },
-                reader: { accessKeyId: "READER", secretAccessKey: "reader-secret" },
-                ...target,
-            },
-        },
-    });
-}
-
 /** The error the loader throws for this config (fails the test if it throws nothing or something else). */
 function rejection(raw: Record<string, string>, stack: string): NsipConfigError {
     try {

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { MAX_AVAILABILITY_ZONES, subnetPlan } from "../components/cluster/vpc";
 import { NsipConfigError, parseStackConfig } from "../stacks/load";
 import { backupTarget } from "../stacks/backup-config";
-import { problems, stackFile, withOverrides } from "./support/stack-config";
+import { problems, S3_COMPATIBLE_TARGET, s3CompatibleStack, stackFile, withOverrides } from "./support/stack-config";
 
 /** A resources block: the dev api's defaults with some values replaced. */
 function res(over: { requests?: Record<string, string>; limits?: Record<string, string> }): Record<string, Record<string, string>> {
@@ -42,22 +42,9 @@ describe("stack config", () => {
         });
 
         it("an existing cluster backs up to any S3-compatible endpoint, its keys set as secrets", () => {
-            const target = {
-                kind: "s3Compatible",
-                endpoint: "https://minio.example.com:9000",
-                bucket: "nsip-backups",
-                region: "us-east-1",
-                writer: { accessKeyId: "WRITER", secretAccessKey: "writer-secret" },
-                reader: { accessKeyId: "READER", secretAccessKey: "reader-secret" },
-            };
-            const raw = withOverrides("dev", {
-                "nsip:cluster": { provider: "existing", context: "staging" },
-                "nsip:edge": { hostname: "nsip.staging.example.com" },
-                "nsip:images": { prebuilt: { api: `r.example.com/api@sha256:${"ab".repeat(32)}`, frontend: `r.example.com/f@sha256:${"ab".repeat(32)}`, analyzer: `r.example.com/a@sha256:${"ab".repeat(32)}` } },
-                "nsip:backup": { target },
-            });
+            const raw = s3CompatibleStack();
             const config = parseStackConfig(raw, { stack: "dev", secretKeys: ["nsip:backup"] });
-            assert.deepEqual(backupTarget(config.backup, config.cluster.provider), target);
+            assert.deepEqual(backupTarget(config.backup, config.cluster.provider), S3_COMPATIBLE_TARGET);
             assert.throws(() => parseStackConfig(raw, { stack: "dev" }), /nsip:backup\.target\.writer\.secretAccessKey: must be set as a secret[^]*nsip:backup\.target\.reader\.secretAccessKey: must be set as a secret/);
         });
 

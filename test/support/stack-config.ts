@@ -36,3 +36,24 @@ export function problems(raw: Record<string, string>, stack: string, secretKeys:
     }
     assert.fail("expected the config to be rejected");
 }
+
+/** An S3-compatible backup target with its writer and reader key pairs (as the loader sees them: plain values). */
+export const S3_COMPATIBLE_TARGET = {
+    kind: "s3Compatible",
+    endpoint: "https://minio.example.com:9000",
+    bucket: "nsip-backups",
+    region: "us-east-1",
+    writer: { accessKeyId: "WRITER", secretAccessKey: "writer-secret" },
+    reader: { accessKeyId: "READER", secretAccessKey: "reader-secret" },
+} as const;
+
+/** The dev stack as an `existing` cluster with prebuilt images, backing up to S3_COMPATIBLE_TARGET with these keys over it. */
+export function s3CompatibleStack(target: Record<string, unknown> = {}): Record<string, string> {
+    const digest = (name: string) => `r.example.com/${name}@sha256:${"ab".repeat(32)}`;
+    return withOverrides("dev", {
+        "nsip:cluster": { provider: "existing", context: "staging" },
+        "nsip:edge": { hostname: "nsip.staging.example.com" },
+        "nsip:images": { prebuilt: { api: digest("api"), frontend: digest("f"), analyzer: digest("a") } },
+        "nsip:backup": { target: { ...S3_COMPATIBLE_TARGET, ...target } },
+    });
+}
