@@ -254,7 +254,7 @@ function cronField(text: string, field: (typeof CRON_FIELDS)[number]): string | 
         if (bounds.length > 2) return `${field.name} "${part}" is not a value, range or step`;
         const numbers = bounds.map(value);
         if (numbers.some((n) => n === undefined || n < field.min || n > field.max)) return range;
-        const [low, high = low] = numbers as number[]; // a single value is the range n-n
+        const [low, high = low] = numbers as [number, number?]; // a single value is the range n-n
         if (high < low) return `${field.name} range "${match[1]}" ends before it starts`;
     }
     return undefined;
