@@ -12,7 +12,7 @@ import { runOps } from "../../tools/ops/main";
 import { REPO_ROOT } from "../../tools/ops/stack";
 import { engineBinaries } from "../../tools/pulumi/engine";
 import { freePorts } from "../../tools/testenv";
-import { READY_TIMEOUT_MS, StackOnControlPlane, waitForJob, waitForWorkloads } from "./support";
+import { finishPod, READY_TIMEOUT_MS, StackOnControlPlane, waitForJob, waitForWorkloads } from "./support";
 
 /**
  * `ops` against a deployed render on the real control plane: the commands run in-process (runOps, the
@@ -150,21 +150,7 @@ export function describeOps(deployed: () => StackOnControlPlane): void {
                     }),
                 );
                 const exitCode = Object.values(report).every((verdict) => verdict.ok) ? 0 : 1;
-                const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-                await client.call("PATCH", `/api/v1/namespaces/${namespace}/pods/${probePod.metadata.name}/status`, {
-                    status: {
-                        phase: exitCode === 0 ? "Succeeded" : "Failed",
-                        containerStatuses: probePod.spec.containers.map((c) => ({
-                            name: c.name,
-                            image: c.image,
-                            imageID: "",
-                            ready: false,
-                            restartCount: 0,
-                            started: false,
-                            state: { terminated: { exitCode, reason: exitCode === 0 ? "Completed" : "Error", message: JSON.stringify(report), startedAt: now, finishedAt: now } },
-                        })),
-                    },
-                }, "application/merge-patch+json");
+                await finishPod(client, namespace, probePod, exitCode, JSON.stringify(report));
             };
             const rowsOf = (stdout: string) => new Map<string, string>(stdout.trim().split("\n").slice(1).map((line) => [line.split(/\s+/)[0] ?? "", line]));
 

@@ -6,7 +6,7 @@ import { runOps } from "../../tools/ops/main";
 import { PassThrough } from "stream";
 import { restore, RestoreOptions, RestorePlan } from "../../tools/ops/restore";
 import { waitFor } from "../../tools/k8s/control-plane";
-import { READY_TIMEOUT_MS, StackOnControlPlane, waitForWorkloads } from "./support";
+import { finishPod, READY_TIMEOUT_MS, StackOnControlPlane, waitForWorkloads } from "./support";
 
 /**
  * `ops restore`'s orchestration against the real control plane with the dev render applied: real Jobs, the real
@@ -146,26 +146,7 @@ export function describeRestore(deployment: () => StackOnControlPlane): void {
                             await waitFor("the api's HPA to report scaling disabled at 0 replicas", READY_TIMEOUT_MS, hpaDisabled, 1000);
                         }
                         played.push({ mode: env("RESTORE_MODE"), from: env("RESTORE_FROM"), apiReplicas: (await apiReplicas()) ?? -1, apiPods: (await client().list("v1", "Pod", namespace, "app.kubernetes.io/name=api")).length });
-                        const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-                        await client().call(
-                            "PATCH",
-                            `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/status`,
-                            {
-                                status: {
-                                    phase: outcome.exitCode === 0 ? "Succeeded" : "Failed",
-                                    containerStatuses: pod.spec.containers.map((c) => ({
-                                        name: c.name,
-                                        image: c.image,
-                                        imageID: "",
-                                        ready: false,
-                                        restartCount: 0,
-                                        started: false,
-                                        state: { terminated: { exitCode: outcome.exitCode, reason: outcome.exitCode === 0 ? "Completed" : "Error", message: outcome.message, startedAt: now, finishedAt: now } },
-                                    })),
-                                },
-                            },
-                            "application/merge-patch+json",
-                        );
+                        await finishPod(client(), namespace, pod, outcome.exitCode, outcome.message);
                     }
                     await new Promise((resolve) => setTimeout(resolve, 300));
                 }

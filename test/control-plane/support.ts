@@ -113,3 +113,23 @@ function describeChange(before: KubeObject | undefined, after: KubeObject): stri
 export async function waitForJob(client: KubeClient, namespace: string, name: string): Promise<void> {
     await waitFor(`Job ${name} to complete`, READY_TIMEOUT_MS, async () => jobComplete(await client.get<WorkloadStatus>("batch/v1", "Job", namespace, name)), 1000);
 }
+
+/**
+ * Ends a pod as its kubelet would report it: kwok runs no containers, so a test plays a Job pod's end (the phase and
+ * each container's terminated state with its exit code and termination message) through the status subresource.
+ */
+export async function finishPod(client: KubeClient, namespace: string, pod: KubeObject & { spec: { containers: { name: string; image: string }[] } }, exitCode: number, message: string): Promise<void> {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const terminated = { exitCode, reason: exitCode === 0 ? "Completed" : "Error", message, startedAt: now, finishedAt: now };
+    await client.call(
+        "PATCH",
+        `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/status`,
+        {
+            status: {
+                phase: exitCode === 0 ? "Succeeded" : "Failed",
+                containerStatuses: pod.spec.containers.map((c) => ({ name: c.name, image: c.image, imageID: "", ready: false, restartCount: 0, started: false, state: { terminated } })),
+            },
+        },
+        "application/merge-patch+json",
+    );
+}
