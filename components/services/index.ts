@@ -10,18 +10,17 @@ import { analyzerService } from "./analyzer";
 import { ClusterAutoscalerArgs, ClusterAutoscalerRbac, clusterAutoscalerService } from "./cluster-autoscaler";
 import { apiService } from "./api";
 import { MIGRATIONS_NAME, MigrationJob } from "./api/migrations";
-import type { WorkloadSpec } from "../workload/spec";
 import { CONFIG_VOLUME, ServiceContext, ServiceDefinition, serviceHost } from "./context";
 import { frontendService } from "./frontend";
 import { grafanaService } from "./grafana";
 import { HEALTH_PROBE_NAME, HealthProbe, healthProbeTargets, RoutedService } from "./health-probe";
 import { nginxService } from "./nginx";
-import { edgeServiceShape } from "./nginx/edge-service";
+import { EDGE_SERVICE_NAME, edgeServiceShape } from "./nginx/edge-service";
 import { postgresService } from "./postgres";
 import { BACKUP_PEER, BackupDestination, PostgresBackup } from "./postgres/backup";
 import { PostgresRestore, RESTORE_PEER } from "./postgres/restore";
 import { KubeStateMetricsRbac, kubeStateMetricsSpec } from "./kube-state-metrics";
-import { ports, ServiceName } from "./ports";
+import { ports, ServiceName, serviceNames } from "./ports";
 import { prometheusService } from "./prometheus";
 import { PrometheusRbac } from "./prometheus/rbac";
 import { redisService } from "./redis";
@@ -95,13 +94,18 @@ export class Services extends pulumi.ComponentResource {
             destination?.kind === "s3Compatible" ? endpointPort(destination.endpoint) : undefined,
         );
 
-        const build = (service: ServiceName, extraDependsOn: pulumi.Resource[] = []): Workload =>
-            buildDefinition(service, definitions[service](ctx), extraDependsOn);
-        /** What the health probe reads of each workload: its spec and the Services in front of it. */
-        const built: Record<string, { spec: WorkloadSpec; services: RoutedService[] }> = {};
-        const buildDefinition = (service: string, def: ServiceDefinition, extraDependsOn: pulumi.Resource[] = []): Workload => {
+        const shape = edgeServiceShape(ctx.edge, ctx.config.edge.tlsCertificateArn);
+        const workloads: Record<string, ServiceDefinition> = {
+            ...Object.fromEntries(serviceNames.map((service) => [service, definitions[service](ctx)])),
+            // Backup freshness: kube-state-metrics reports the CronJob's last success to Prometheus.
+            ...(destination !== undefined ? { "kube-state-metrics": { spec: kubeStateMetricsSpec(ctx.namespace) } } : {}),
+            ...(args.clusterAutoscaler !== undefined ? { "cluster-autoscaler": clusterAutoscalerService(args.clusterAutoscaler) } : {}),
+        };
+
+        const build = (service: string, extraDependsOn: pulumi.Resource[] = []): Workload => {
+            const def = workloads[service];
+            if (def === undefined) throw new Error(`no workload definition for ${service}`);
             const spec = { ...def.spec, podAnnotations: { ...def.spec.podAnnotations }, volumes: [...(def.spec.volumes ?? [])] };
-            built[service] = { spec: def.spec, services: [{ name: spec.name, ports: spec.servicePorts }] };
             const labels = recommendedLabels({ name: spec.name, component: spec.component, instance: args.instance, version: spec.version });
 
             if (def.configFiles) {
@@ -194,9 +198,8 @@ export class Services extends pulumi.ComponentResource {
                 },
                 { ...child, dependsOn: [...args.dependsOn, postgres, ...args.backup.dependsOn] },
             );
-            // Backup freshness: kube-state-metrics reports the CronJob's last success to Prometheus.
             const ksmRbac = new KubeStateMetricsRbac(`${name}-kube-state-metrics-rbac`, { namespace: args.namespace, instance: args.instance }, child);
-            buildDefinition("kube-state-metrics", { spec: kubeStateMetricsSpec(ctx.namespace) }, [ksmRbac]);
+            build("kube-state-metrics", [ksmRbac]);
         }
         build("api", [migrations]);
         build("frontend");
@@ -205,15 +208,19 @@ export class Services extends pulumi.ComponentResource {
         build("grafana");
         build("nginx");
         if (args.clusterAutoscaler) {
-            const { dependsOn: identity, ...autoscaler } = args.clusterAutoscaler;
             const rbac = new ClusterAutoscalerRbac(`${name}-cluster-autoscaler-rbac`, { namespace: args.namespace, instance: args.instance }, child);
-            buildDefinition("cluster-autoscaler", clusterAutoscalerService(autoscaler), [rbac, ...identity]);
+            build("cluster-autoscaler", [rbac, ...args.clusterAutoscaler.dependsOn]);
         }
 
-        const shape = edgeServiceShape(ctx.edge, ctx.config.edge.tlsCertificateArn);
-        const edgeServiceName = "nginx-public";
-        // The edge's in-cluster Service serves metrics only: its readiness port is reached through the public one.
-        built["nginx"]?.services.push({ name: edgeServiceName, ports: shape.ports.map((p) => ({ port: p.port as number, targetPort: p.targetPort as number })) });
+        /** What the health probe reads of each workload: its spec and the Services in front of it. */
+        const routed = Object.fromEntries(
+            Object.entries(workloads).map(([service, def]) => {
+                const own: RoutedService = { name: def.spec.name, ports: def.spec.servicePorts };
+                // The edge's in-cluster Service serves metrics only: its readiness port is reached through the public one.
+                const services = service === "nginx" ? [own, { name: EDGE_SERVICE_NAME, ports: shape.ports }] : [own];
+                return [service, { spec: def.spec, services }];
+            }),
+        );
         new HealthProbe(
             `${name}-health-probe`,
             {
@@ -222,7 +229,7 @@ export class Services extends pulumi.ComponentResource {
                 version: ctx.config.images.version,
                 image: ctx.images.api,
                 hardening: args.hardening,
-                targets: healthProbeTargets(trafficTable, built, ctx.namespace),
+                targets: healthProbeTargets(trafficTable, routed, ctx.namespace),
                 networkPolicy: workloadPolicySpec(HEALTH_PROBE_NAME, trafficTable, peers),
             },
             { ...child, dependsOn: [...args.dependsOn, ...runsPods] },
@@ -231,7 +238,7 @@ export class Services extends pulumi.ComponentResource {
             `${name}-edge`,
             {
                 metadata: {
-                    name: edgeServiceName,
+                    name: EDGE_SERVICE_NAME,
                     namespace: args.namespace,
                     labels: recommendedLabels({ name: "nginx", component: "edge", instance: args.instance, version: imageTag("edgeNginx") }),
                     annotations: shape.annotations,

@@ -1,10 +1,13 @@
-import type * as k8s from "@pulumi/kubernetes";
 import type { EdgeExposure } from "../../cluster/types";
+import type { ServicePort } from "../../workload/spec";
 import { ports } from "../ports";
+
+/** The edge's LoadBalancer Service, in front of nginx beside its in-cluster Service. */
+export const EDGE_SERVICE_NAME = "nginx-public";
 
 export interface EdgeServiceShape {
     annotations: Record<string, string>;
-    ports: k8s.types.input.core.v1.ServicePort[];
+    ports: (ServicePort & { protocol: "TCP" })[];
 }
 
 /**
@@ -13,7 +16,7 @@ export interface EdgeServiceShape {
  * redirect port; elsewhere port 80 goes straight to the traffic port.
  */
 export function edgeServiceShape(exposure: EdgeExposure, tlsCertificateArn: string | undefined): EdgeServiceShape {
-    const plain = { annotations: {}, ports: [{ name: "http", port: 80, targetPort: ports.nginx.http, protocol: "TCP" }] };
+    const plain: EdgeServiceShape = { annotations: {}, ports: [{ name: "http", port: 80, targetPort: ports.nginx.http, protocol: "TCP" }] };
     if (exposure.kind !== "aws-nlb") return plain;
 
     const nlb = {
