@@ -317,10 +317,19 @@ describe("stack config schema", () => {
             "nsip:images": { prebuilt: { api, frontend: `registry.example.com/team/frontend@sha256:${digest}`, analyzer: `registry.example.com/team/analyzer@sha256:${digest}` } },
         });
 
-        it("a path component with separators inside (api-server, api.v2, api_x) is accepted", () => {
-            for (const name of ["team/api-server", "team/api.v2", "team/api_x", "team-a/nsip/api-server-2"]) {
+        it("a path component with Docker's separators inside (., _, __, runs of -) is accepted", () => {
+            for (const name of ["team/api-server", "team/api.v2", "team/api_x", "team-a/nsip/api-server-2", "team/api__v2", "team/api--server", "team/a---b"]) {
                 const image = `registry.example.com/${name}@sha256:${digest}`;
                 assert.equal(accepts(prebuilt(image), "dev").images.prebuilt?.api, image);
+            }
+        });
+
+        it("a separator at either end of a path component, three underscores or mixed separators are rejected", () => {
+            for (const name of ["team/api-", "team/_api", "team/api___v2", "team/api._v2", "team/api-.v2", "team//api"]) {
+                const image = `r.io/${name}@sha256:${digest}`;
+                rejectsWith(prebuilt(image), "dev", [
+                    `nsip:images.prebuilt.api: an image reference by digest such as registry.example.com/nsip/api@sha256:<64 hex digits>, found ${JSON.stringify(image).slice(0, 57)}...`,
+                ]);
             }
         });
 
