@@ -98,12 +98,7 @@ const volumeSize = checked("volumeSize", v.volumeSize);
 const dnsLabel = checked("dnsLabel", v.dnsLabel);
 /** Laptop ports of the local cluster: unprivileged, so rootless Docker can bind them too. */
 const localPort = integer(1024, 65535, " (an unprivileged port)");
-/** An image pinned by digest, as `docker buildx imagetools inspect` prints it. A tag alone can move; a digest cannot. */
-const imageByDigest = checked("imageByDigest", (text) =>
-    /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::[0-9]{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/.test(text)
-        ? undefined
-        : "an image reference by digest such as registry.example.com/nsip/api@sha256:<64 hex digits>",
-);
+const imageByDigest = checked("imageByDigest", v.imageByDigest);
 /** The characters grafana.ini can hold unquoted (components/services/grafana/provisioning.ts). */
 const grafanaUser = checked("grafanaUser", (text) =>
     /^[A-Za-z0-9._@-]{1,64}$/.test(text) ? undefined : "a Grafana login of 1 to 64 letters, digits, '.', '_', '@' or '-'",

@@ -320,13 +320,20 @@ export const registryServer: Check<string> = (text) => {
     return undefined;
 };
 
-const REPOSITORY_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+/** A path component of an image reference (Docker's reference grammar): lowercase runs joined by ".", "_", "__" or hyphens. */
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const REPOSITORY_COMPONENT = new RegExp(`^${PATH_COMPONENT}$`);
+const IMAGE_BY_DIGEST = new RegExp(`^${PATH_COMPONENT}(?::[0-9]{1,5})?(?:/${PATH_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$`);
 
 /** A repository path as the distribution spec allows it: `/`-separated lowercase components. */
 export const repositoryPrefix: Check<string> = (text) =>
     text.length <= 200 && text.split("/").every((component) => REPOSITORY_COMPONENT.test(component))
         ? undefined
         : 'a repository path such as "team/nsip": lowercase components of letters and digits joined by ".", "_", "__" or "-", separated by "/"';
+
+/** An image pinned by digest, as `docker buildx imagetools inspect` prints it. A tag alone can move; a digest cannot. */
+export const imageByDigest: Check<string> = (text) =>
+    IMAGE_BY_DIGEST.test(text) ? undefined : "an image reference by digest such as registry.example.com/nsip/api@sha256:<64 hex digits>";
 
 /**
  * A CORS origin as browsers send it in the Origin header and the api's `cors` compares it, character
@@ -416,9 +423,14 @@ export function instanceArchitecture(type: string): "arm64" | "x86_64" {
     return /^(?:a1|[a-z]+[0-9]+g[a-z-]*)\./.test(type) ? "arm64" : "x86_64";
 }
 
-/** EC2 instance type names: family[generation][attributes].size, e.g. m6i.large, c7gn.16xlarge, u-6tb1.metal. */
-export const instanceType: Check<string> = (text) =>
-    /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(text) && text.length <= 32 ? undefined : 'an EC2 instance type such as "m6i.large"';
+/**
+ * EC2 instance type names: family[generation][attributes].size, e.g. m6i.large, c7gn.16xlarge, u-6tb1.metal.
+ * Mac instances run macOS on Dedicated Hosts only: no EKS AMI type boots them.
+ */
+export const instanceType: Check<string> = (text) => {
+    if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(text) || text.length > 32) return 'an EC2 instance type such as "m6i.large"';
+    return /^mac[0-9]/.test(text) ? "an instance type an EKS node can run: mac instances run macOS on Dedicated Hosts only" : undefined;
+};
 
 /** An EKS add-on version as CreateAddon takes it, or "default" (EKS's default for the cluster's Kubernetes version, looked up at preview). */
 export const eksAddonVersion: Check<string> = (text) =>

@@ -167,6 +167,11 @@ describe("config value checks: messages, limits and pattern edges", () => {
         for (const x86 of ["xa1.large", "1m7g.large", "m7i-flex.large", "g6e.xlarge", "c6in.large", "m7g"]) assert.equal(v.instanceArchitecture(x86), "x86_64", x86);
     });
 
+    it("instance types: Mac instances, which no EKS AMI boots, are refused; other families beginning with m are not", () => {
+        rejectsWith(v.instanceType, "an instance type an EKS node can run: mac instances run macOS on Dedicated Hosts only", ["mac1.metal", "mac2.metal", "mac2-m2pro.metal"]);
+        accepts(v.instanceType, ["m7a.large", "m5zn.large", "macx.large"]);
+    });
+
     it("EKS add-on versions: a published version or the default, the problem as stated", () => {
         accepts(v.eksAddonVersion, ["v1.13.2-eksbuild.4", "default"]);
         const problem = v.eksAddonVersion("latest") ?? "(accepted)";

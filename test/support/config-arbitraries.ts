@@ -151,10 +151,10 @@ const invalid: Record<StringDomain, Gen> = {
     awsRegion: () => fc.constantFrom("eu-west-9", "EU-WEST-1", "global", "us-east"),
     acmArn: ({ region }) => fc.constantFrom(`arn:aws:acm:${region}:12345678901:certificate/00000000-0000-4000-8000-000000000000`, "arn:aws:iam::123456789012:server-certificate/nsip", `arn:aws:acm:${region}:123456789012:certificate/nope`),
     iamArn: () => fc.constantFrom("arn:aws:iam::123456789012:group/admins", "arn:aws:iam::12345678901:role/admin", "arn:aws:iam::123456789012:roleadmin", "arn:aws:sts::123456789012:assumed-role/a/b"),
-    instanceType: () => fc.constantFrom("m6i", "M6i.large", ".large", "m6i.large "),
+    instanceType: () => fc.constantFrom("m6i", "M6i.large", ".large", "m6i.large ", "mac2.metal"),
     kubernetesVersion: () => fc.constantFrom("1.5", "v1.35", "1.35.0", "2"),
     eksAddonVersion: () => fc.constantFrom("1.13.2-eksbuild.4", "v1.13.2", "v1.13-eksbuild.1", "latest", "Default", "v1.13.2-eksbuild."),
-    imageByDigest: () => fc.constantFrom("ghcr.io/team/api:1.2.0", `ghcr.io/team/api@sha256:${"0".repeat(63)}`, `GHCR.io/team/api@sha256:${"0".repeat(64)}`),
+    imageByDigest: () => fc.constantFrom("ghcr.io/team/api:1.2.0", `ghcr.io/team/api___v2@sha256:${"0".repeat(64)}`, `ghcr.io/team/api@sha256:${"0".repeat(63)}`, `GHCR.io/team/api@sha256:${"0".repeat(64)}`),
     grafanaUser: () => fc.constantFrom("admin user", "", "a".repeat(65), "admin;drop"),
     text: () => fc.constant(""),
 };
