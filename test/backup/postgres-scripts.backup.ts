@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PVC_LIST_SCRIPT } from "../../tools/ops/backups";
 import { PostgresInstance, startPostgres } from "../../tools/testenv";
 import { migrateWithApi, pgEnv, psql, run, SCRIPTS, snapshot, startDetached, tempDir, writeAnalyses } from "./support";
 
@@ -70,11 +71,12 @@ describe("pg-backup.sh and pg-restore.sh against real PostgreSQL", function () {
 
         const result = await restore(dir, name, safety);
         assert.equal(result.code, 0, result.stderr);
-        assert.deepEqual(JSON.parse(result.stdout.trim()), { restored: name, tables: { "public.analyses": 2003, "public.schema_migrations": 1 } });
-        assert.equal(await snapshot(pg), before, "every row, index and table is as it was at backup time; the stray table is gone");
-
         const [safetyName] = backupsIn(safety);
         assert.ok(safetyName, "a safety dump was kept");
+        assert.deepEqual(JSON.parse(result.stdout.trim()), { restored: name, safetyDump: safetyName, tables: { "public.analyses": 2003, "public.schema_migrations": 1 } });
+        assert.match(result.stderr, new RegExp(`safety dump ${safetyName} taken`));
+        assert.equal(await snapshot(pg), before, "every row, index and table is as it was at backup time; the stray table is gone");
+
         assert.equal(readManifest(safety, safetyName).tables["public.analyses"], damagedCount, "the safety dump holds the state the restore replaced");
         assert.equal(readManifest(safety, safetyName).tables["public.stray"], 1);
         assert.equal((await run(restoreScript, ["verify", safety, safetyName], env)).code, 0, "the safety dump itself is a verified backup");
@@ -240,12 +242,66 @@ describe("pg-backup.sh and pg-restore.sh against real PostgreSQL", function () {
             const dir = tempDir("backup");
             const name = await backup(dir);
             await psql(pg, "INSERT INTO analyses (id, filename, content_type, size_bytes, result) VALUES (gen_random_uuid(), 'after-backup.png', 'image/png', 7, '{}')");
-            const restored = await runJob("restore", dir, { RESTORE_FROM: name });
+            const safety = tempDir("safety");
+            const restored = await runJob("restore", dir, { RESTORE_FROM: name, SAFETY_DIR: safety });
             assert.equal(restored.code, 0, restored.stderr);
-            assert.deepEqual(JSON.parse(restored.message!), { restored: name, tables: { "public.analyses": 2003, "public.schema_migrations": 1 } });
+            assert.deepEqual(JSON.parse(restored.message!), { restored: name, safetyDump: backupsIn(safety)[0], tables: { "public.analyses": 2003, "public.schema_migrations": 1 } });
             const facts = await runJob("facts", dir);
             assert.equal(facts.code, 0, facts.stderr);
             assert.deepEqual(JSON.parse(facts.message!).tables, { "public.analyses": 2003, "public.schema_migrations": 1 });
+        });
+
+        it("RESTORE_SOURCE=safety undoes a restore: the safety dump it took comes back, itself kept as a new safety dump", async () => {
+            const dir = tempDir("backup");
+            const safety = tempDir("safety");
+            const name = await backup(dir);
+            await psql(pg, "INSERT INTO analyses (id, filename, content_type, size_bytes, result) VALUES (gen_random_uuid(), 'written-after-backup.png', 'image/png', 9, '{}')");
+            const replaced = await snapshot(pg);
+            const restored = await runJob("restore", dir, { RESTORE_FROM: name, SAFETY_DIR: safety });
+            assert.equal(restored.code, 0, restored.stderr);
+            const undo = JSON.parse(restored.message!).safetyDump as string;
+            assert.notEqual(await snapshot(pg), replaced);
+
+            await new Promise((resolve) => setTimeout(resolve, 1100)); // the next safety dump needs a name of its own
+            const plan = await runJob("plan", tempDir("unused"), { RESTORE_SOURCE: "safety", RESTORE_FROM: "latest", SAFETY_DIR: safety });
+            assert.equal(plan.code, 0, plan.stderr);
+            assert.equal(JSON.parse(plan.message!).backup.name, undo, "latest is the newest safety dump");
+            assert.equal(JSON.parse(plan.message!).backup.tables["public.analyses"], 2004);
+            const undone = await runJob("restore", tempDir("unused"), { RESTORE_SOURCE: "safety", RESTORE_FROM: undo, SAFETY_DIR: safety });
+            assert.equal(undone.code, 0, undone.stderr);
+            assert.equal(await snapshot(pg), replaced, "the database is as it was before the first restore");
+            const second = JSON.parse(undone.message!).safetyDump as string;
+            assert.deepEqual(backupsIn(safety), [undo, second].sort(), "both safety dumps are kept");
+            assert.equal(readManifest(safety, second).tables["public.analyses"], 2003, "the new safety dump holds what the undo replaced");
+            await psql(pg, "DELETE FROM analyses WHERE filename = 'written-after-backup.png'");
+        });
+
+        it("list: one JSON line per complete backup of the chosen source, as the PVC lister prints them", async () => {
+            const dir = tempDir("backup");
+            const first = await backup(dir);
+            await new Promise((resolve) => setTimeout(resolve, 1100));
+            const second = await backup(dir);
+            writeFileSync(join(dir, "20200101T000000Z.dump"), "an unfinished backup has no manifest");
+            const listed = await runJob("list", dir);
+            assert.equal(listed.code, 0, listed.stderr);
+            assert.equal(listed.message, undefined, "no termination message: a long list would not fit");
+            const lines = listed.stdout.trim().split("\n").map((line) => JSON.parse(line));
+            assert.deepEqual(lines, [first, second].map((name) => ({ name, sizeBytes: readManifest(dir, name).sizeBytes, createdAt: readManifest(dir, name).createdAt })));
+            const pvcLister = await run("sh", ["-c", PVC_LIST_SCRIPT.replace("/scripts/", `${SCRIPTS}/`)], { BACKUP_DIR: dir });
+            assert.equal(pvcLister.stdout, listed.stdout, "ops backups on a PVC target lists the same way");
+
+            const safety = await runJob("list", tempDir("unused"), { RESTORE_SOURCE: "safety", SAFETY_DIR: dir });
+            assert.equal(safety.stdout, listed.stdout, "RESTORE_SOURCE=safety lists SAFETY_DIR");
+            assert.equal((await runJob("list", tempDir("empty"))).stdout, "", "an empty source lists nothing");
+        });
+
+        it("an unknown RESTORE_SOURCE or RESTORE_MODE is a usage error (exit 2) naming the variable", async () => {
+            const source = await runJob("plan", tempDir("backup"), { RESTORE_SOURCE: "s3", RESTORE_FROM: "latest" });
+            assert.equal(source.code, 2);
+            assert.match(source.stderr, /RESTORE_SOURCE must be backups or safety, not 's3'/);
+            const mode = await runJob("undo", tempDir("backup"));
+            assert.equal(mode.code, 2);
+            assert.match(mode.stderr, /RESTORE_MODE must be plan, restore, facts or list, not 'undo'/);
         });
     });
 

@@ -106,10 +106,8 @@ export async function backup(context: OpsContext): Promise<number> {
 
 /** The lister's container name and its one-line programs, per target. */
 export const LISTER_CONTAINER = "list";
-/** PVC target: one JSON line per manifest, read with the scripts' own manifest reader. */
-export const PVC_LIST_SCRIPT =
-    '. /scripts/pg-lib.sh; for m in "$BACKUP_DIR"/*.json; do [ -e "$m" ] || continue; ' +
-    'printf \'{"name":"%s","sizeBytes":%s,"createdAt":"%s"}\\n\' "$(manifest_value "$m" name)" "$(manifest_value "$m" sizeBytes)" "$(manifest_value "$m" createdAt)"; done';
+/** PVC target: one JSON line per manifest, by the scripts' own lister (pg-lib.sh). */
+export const PVC_LIST_SCRIPT = '. /scripts/pg-lib.sh; list_manifests "$BACKUP_DIR"';
 
 /**
  * The listing pod: the CronJob's pod with its backup container replaced by the lister. On a PVC target the

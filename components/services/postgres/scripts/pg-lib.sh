@@ -58,6 +58,14 @@ write_manifest() {
 
 manifest_value() { sed -n "s/^  \"$2\": \"*\([^\",]*\)\"*,*\$/\1/p" "$1"; }
 
+# list_manifests <dir>: one JSON line (name, sizeBytes, createdAt) per complete backup in <dir>, for `ops backups`.
+list_manifests() {
+    for m in "$1"/*.json; do
+        [ -e "$m" ] || continue
+        printf '{"name":"%s","sizeBytes":%s,"createdAt":"%s"}\n' "$(manifest_value "$m" name)" "$(manifest_value "$m" sizeBytes)" "$(manifest_value "$m" createdAt)"
+    done
+}
+
 # "<table> <rows>" lines of a manifest.
 manifest_tables() { sed -n 's/^    "\([^"]*\)": \([0-9]*\),*$/\1 \2/p' "$1"; }
 

@@ -5,7 +5,8 @@
 #   pg-restore.sh facts                  what a restore would replace: database size and rows per table (JSON)
 #   pg-restore.sh verify  <dir> <name>   checks <dir>/<name>.dump against its manifest; touches no database
 #   pg-restore.sh restore <dir> <name>   verify, safety dump into $SAFETY_DIR, restore in one transaction,
-#                                        then compare the restored rows with the manifest
+#                                        then compare the restored rows with the manifest; reports the
+#                                        restored tables and the safety dump's name (JSON)
 #
 # Exit codes: 0 done; 2 usage; 3 backup refused (missing, unfinished, truncated, corrupt: database untouched);
 # 4 safety dump failed (database untouched); 5 restore failed and was rolled back (database as it was);
@@ -63,9 +64,11 @@ restore() {
     verify "$dir" "$name"
 
     log "safety dump of the current database into $SAFETY_DIR"
-    if ! BACKUP_DIR="$SAFETY_DIR" BACKUP_NAME="" "$here/pg-backup.sh" >/dev/null; then
+    if ! taken=$(BACKUP_DIR="$SAFETY_DIR" BACKUP_NAME="" "$here/pg-backup.sh"); then
         fail 4 "safety dump failed: nothing was restored, the database is as it was"
     fi
+    safety=$(printf '%s\n' "$taken" | sed -n 's/^{"backup":"\([0-9TZ]*\)".*/\1/p')
+    log "safety dump $safety taken: it is what this restore replaces"
 
     log "restoring $name in one transaction"
     status_file=$(mktemp)
@@ -92,10 +95,10 @@ restore() {
     if [ "$actual" != "$expected" ]; then
         log "expected rows: $expected"
         log "restored rows: $actual"
-        fail 6 "restored $name, but the row counts differ from its manifest"
+        fail 6 "restored $name, but the row counts differ from its manifest; the database it replaced is safety dump $safety"
     fi
     log "restored $name; every table has the rows its manifest records"
-    printf '{"restored":"%s","tables":{' "$name"
+    printf '{"restored":"%s","safetyDump":"%s","tables":{' "$name" "$safety"
     printf '%s\n' "$actual" | awk 'NF == 2 { printf "%s\"%s\":%s", (n++ ? "," : ""), $1, $2 }'
     printf '}}\n'
 }
