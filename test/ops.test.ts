@@ -8,6 +8,7 @@ import { EXIT_CODE_HELP, ExitCode, OpsError } from "../tools/ops/errors";
 import { formatAge, formatBytes, parseQuantity, table } from "../tools/ops/format";
 import { execResult, withTerminalSize } from "../tools/ops/kube";
 import { describeVerdict, healthRow, parseProbeReport, probeResult } from "../tools/ops/health";
+import { restoreJob } from "../tools/ops/restore";
 import { backupFreshness, healthEndpoint, workloadRow } from "../tools/ops/status";
 import { digestOf, versionVerdict } from "../tools/ops/version";
 
@@ -57,6 +58,17 @@ describe("ops arguments", function () {
         usageError(() => checkArgs(parseArgs(["status", "--namespace", "nsip"]), spec("status")), /needs --stack <name> \(or --outputs <file>, or both --kubeconfig and --namespace\)/);
         checkArgs(parseArgs(["status", "--kubeconfig", "k", "--namespace", "nsip"]), spec("status"));
         checkArgs(parseArgs(["exec", "redis", "--outputs", "o.json", "--", "redis-cli", "info"]), spec("exec"));
+    });
+
+    it("--safety: restore and backups take it, to work on the restores' safety dumps; other commands refuse it", function () {
+        const undo = parseArgs(["restore", "--safety", "--from", "20261202T030000Z", "--stack", "dev"]);
+        assert.deepEqual([undo.safety, undo.from], [true, "20261202T030000Z"]);
+        assert.equal(parseArgs(["restore", "--stack", "dev"]).safety, false);
+        checkArgs(undo, spec("restore"));
+        checkArgs(parseArgs(["backups", "--safety", "--stack", "dev"]), spec("backups"));
+        usageError(() => checkArgs(parseArgs(["backup", "--safety", "--stack", "dev"]), spec("backup")), /ops backup does not take --safety/);
+        usageError(() => parseArgs(["restore", "--safety=yes"]), /--safety takes no value/);
+        assert.match(helpText(specs), /--safety {14}restore, backups: the safety dumps restores took/);
     });
 
     it("reads durations in s, m, h and d, and combinations", function () {
@@ -239,6 +251,40 @@ describe("ops backups, exec, restart, version pieces", function () {
     const cronJob = (spec: k8s.V1PodSpec): k8s.V1CronJob => ({
         metadata: { name: "postgres-backup", uid: "uid-1" },
         spec: { schedule: "0 3 * * *", jobTemplate: { metadata: { labels: { a: "b" } }, spec: { backoffLimit: 2, template: { spec } } } },
+    });
+
+    it("a restore step sets mode, backup and source on every container that reads them (the S3 fetch too), and says so on the Job", function () {
+        const step = [{ name: "RESTORE_FROM", value: "latest" }, { name: "RESTORE_SOURCE", value: "backups" }];
+        const template: k8s.V1CronJob = {
+            metadata: { name: "postgres-restore", uid: "uid-2" },
+            spec: {
+                schedule: "0 0 31 2 *",
+                jobTemplate: {
+                    metadata: { labels: { "app.kubernetes.io/name": "restore" } },
+                    spec: {
+                        template: {
+                            spec: {
+                                initContainers: [{ name: "fetch", image: "amazon/aws-cli", env: [{ name: "BUCKET", value: "b" }, ...step] }],
+                                containers: [{ name: "restore", image: "postgres:16", env: [{ name: "RESTORE_MODE", value: "plan" }, ...step, { name: "SAFETY_DIR", value: "/safety" }] }],
+                            },
+                        },
+                    },
+                },
+            },
+        };
+        const job = restoreJob(template, "postgres-restore-list-x", { mode: "list", from: "latest", source: "safety" }, { backoffLimit: 0 });
+        const pod = job.spec!.template.spec!;
+        assert.deepEqual(pod.initContainers![0].env, [{ name: "BUCKET", value: "b" }, { name: "RESTORE_FROM", value: "latest" }, { name: "RESTORE_SOURCE", value: "safety" }]);
+        assert.deepEqual(pod.containers[0].env, [
+            { name: "RESTORE_MODE", value: "list" },
+            { name: "RESTORE_FROM", value: "latest" },
+            { name: "RESTORE_SOURCE", value: "safety" },
+            { name: "SAFETY_DIR", value: "/safety" },
+        ]);
+        assert.equal(job.metadata!.labels!["nsip.dev/restore-mode"], "list");
+        assert.equal(job.metadata!.annotations!["nsip.dev/restore-source"], "safety");
+        assert.equal(job.spec!.backoffLimit, 0);
+        assert.equal(template.spec!.jobTemplate.spec!.template.spec!.containers[0].env![0].value, "plan", "the template itself is unchanged");
     });
 
     it("creates the Job kubectl create job --from would: the template, owned by the CronJob, marked manual", function () {

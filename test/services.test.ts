@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { parse as parseYaml } from "yaml";
@@ -489,6 +490,7 @@ describe("the eight services", function () {
                 assert.deepEqual(restore.command, ["/scripts/pg-restore-job.sh"]);
                 assert.equal(envOf(restore, "PGHOST")?.value, "postgres.nsip.svc.cluster.local");
                 assert.equal(envOf(restore, "SAFETY_DIR")?.value, "/safety");
+                assert.equal(envOf(restore, "RESTORE_SOURCE")?.value, "backups", "the backup store unless ops undoes a restore");
                 // The safety dumps: a claim of their own, written by the restore only, pruned by nobody.
                 const safety = mountOf(restore, "/safety");
                 assert.ok(!safety.readOnly);
@@ -522,7 +524,13 @@ describe("the eight services", function () {
             const pod = restorePod(r);
             const [fetch] = pod.initContainers as Manifest[];
             assert.match(fetch.image, /^amazon\/aws-cli:2\.\d+\.\d+$/);
-            assert.deepEqual(fetch.command, ["sh", "-c", 'exec /scripts/s3-backup.sh fetch "$RESTORE_FROM" /restore']);
+            assert.deepEqual(fetch.command, ["sh", "-c", '[ "$RESTORE_SOURCE" = safety ] || exec /scripts/s3-backup.sh fetch "$RESTORE_FROM" /restore']);
+            // The fetch runs for the backup store, and not when the Job undoes a restore from the safety claim.
+            const fetchWith = (source: string) =>
+                execFileSync("sh", ["-c", fetch.command[2].replace("/scripts/s3-backup.sh", "echo")], { env: { RESTORE_SOURCE: source, RESTORE_FROM: "20261201T030000Z" }, encoding: "utf8" });
+            assert.equal(fetchWith("backups"), "fetch 20261201T030000Z /restore\n");
+            assert.equal(fetchWith("safety"), "");
+            assert.equal(envOf(fetch, "RESTORE_SOURCE")?.value, "backups", "the template's default: the backup store");
             const [bucket] = resourcesOfType(r, "aws:s3/bucket:Bucket");
             assert.equal(envOf(fetch, "BUCKET")?.value, autoName(bucket.type, bucket.name));
             assert.equal(envOf(fetch, "AWS_ACCESS_KEY_ID"), undefined, "credentials come from Pod Identity");

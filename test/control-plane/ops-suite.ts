@@ -238,6 +238,24 @@ export function describeOps(deployed: () => StackOnControlPlane): void {
             ]);
         });
 
+        it("backups --safety: the restores' safety dumps, listed by a Job from the restore template (which mounts their claim)", async function () {
+            const { plane, namespace } = deployed();
+            plane.appendPodLog(['{"name":"20261202T041500Z","sizeBytes":4096,"createdAt":"2026-12-02T04:15:00Z"}']);
+            const run = await ops(["backups", "--safety", ...stackArgs()], { now: new Date("2026-12-02T05:00:00Z") });
+            assert.equal(run.code, ExitCode.Ok, run.stderr + run.stdout);
+            assert.match(run.stdout, /^20261202T041500Z\s+2026-12-02T04:15:00\.000Z\s+45m\s+4\.0 KiB$/m);
+            // The listing ran as a Job of the restore template's (the Job controller's events outlive the deleted Job).
+            interface Event extends KubeObject {
+                involvedObject: { kind: string; name: string };
+                reason: string;
+            }
+            const events = await plane.client.list<Event>("v1", "Event", namespace);
+            const listing = events.find((event) => event.involvedObject.kind === "Job" && /^postgres-restore-list-\d{8}t\d{6}z-[0-9a-f]{4}$/.test(event.involvedObject.name));
+            assert.ok(listing, "a postgres-restore-list-<time> Job was created");
+            assert.equal(await plane.client.get("batch/v1", "Job", namespace, listing.involvedObject.name).then((job) => job === undefined || (job as Event).metadata.deletionTimestamp !== undefined), true, "and deleted once read");
+            assert.equal((await ops(["backup", "--safety", ...stackArgs()])).code, ExitCode.Usage, "backup has no --safety");
+        });
+
         it("logs: a running pod's main container through the API server, with --tail", async function () {
             const { plane } = deployed();
             const marker = `ops-logs-${Date.now()}`;

@@ -18,6 +18,8 @@ import { finishPod, READY_TIMEOUT_MS, StackOnControlPlane, waitForWorkloads } fr
 
 const PLAYED = { "nsip.test/kubelet": "played-by-the-test" };
 const BACKUP = "20261201T030000Z";
+/** The safety dump the played restore reports having taken. */
+const SAFETY_DUMP = "20261202T050000Z";
 
 interface Pod extends KubeObject {
     metadata: KubeObject["metadata"] & { labels?: Record<string, string> };
@@ -39,7 +41,7 @@ interface Outcome {
     exitCode: number;
     message: string;
 }
-type Script = (mode: string, from: string) => Outcome;
+type Script = (mode: string, from: string, source: string) => Outcome;
 
 const plan: RestorePlan = {
     backup: { name: BACKUP, createdAt: "2026-12-01T03:00:00Z", database: "nsip", sizeBytes: 48213, tables: { "public.images": 3, "public.schema_migrations": 4 } },
@@ -47,7 +49,9 @@ const plan: RestorePlan = {
 };
 const succeeds: Script = (mode) => ({
     exitCode: 0,
-    message: JSON.stringify(mode === "plan" ? plan : mode === "restore" ? { restored: BACKUP, tables: plan.backup.tables } : { database: "nsip", sizeBytes: 50_000, tables: plan.backup.tables }),
+    message: JSON.stringify(
+        mode === "plan" ? plan : mode === "restore" ? { restored: BACKUP, safetyDump: SAFETY_DUMP, tables: plan.backup.tables } : { database: "nsip", sizeBytes: 50_000, tables: plan.backup.tables },
+    ),
 });
 
 /** Runs on the dev render renders.cp.ts deployed (after its own tests and the other ops commands'); changes the api's scale and adds an HPA. */
@@ -60,7 +64,7 @@ export function describeRestore(deployment: () => StackOnControlPlane): void {
         let kube: Kube;
         let namespace: string;
         /** Pods the test's "kubelet" reported, in order: mode, backup, and the api's replicas at that moment. */
-        let played: { mode: string; from: string; apiReplicas: number; apiPods: number }[];
+        let played: { mode: string; from: string; source: string; apiReplicas: number; apiPods: number }[];
         let script: Script = succeeds;
         let player: { stop: () => Promise<void> } | undefined;
         /** Set by a test: before a restore pod's outcome is reported, the api's HPA must have seen the api at 0. */
@@ -141,11 +145,11 @@ export function describeRestore(deployment: () => StackOnControlPlane): void {
                     const pods = await client().list<Pod>("v1", "Pod", namespace, "app.kubernetes.io/name=restore").catch(() => []);
                     for (const pod of pods.filter((p) => p.status?.phase === "Pending")) {
                         const env = (name: string) => pod.spec.containers[0].env?.find((e) => e.name === name)?.value ?? "";
-                        const outcome = script(env("RESTORE_MODE"), env("RESTORE_FROM"));
+                        const outcome = script(env("RESTORE_MODE"), env("RESTORE_FROM"), env("RESTORE_SOURCE"));
                         if (awaitHpaDisabled && env("RESTORE_MODE") === "restore") {
                             await waitFor("the api's HPA to report scaling disabled at 0 replicas", READY_TIMEOUT_MS, hpaDisabled, 1000);
                         }
-                        played.push({ mode: env("RESTORE_MODE"), from: env("RESTORE_FROM"), apiReplicas: (await apiReplicas()) ?? -1, apiPods: (await client().list("v1", "Pod", namespace, "app.kubernetes.io/name=api")).length });
+                        played.push({ mode: env("RESTORE_MODE"), from: env("RESTORE_FROM"), source: env("RESTORE_SOURCE"), apiReplicas: (await apiReplicas()) ?? -1, apiPods: (await client().list("v1", "Pod", namespace, "app.kubernetes.io/name=api")).length });
                         await finishPod(client(), namespace, pod, outcome.exitCode, outcome.message);
                     }
                     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -187,6 +191,9 @@ export function describeRestore(deployment: () => StackOnControlPlane): void {
             assert.match(unconfirmed.stderr, /^ops: a restore replaces the whole database: run it on a terminal to confirm, or pass --yes/);
             assert.equal((await ops("--from", "yesterday", "--yes")).code, ExitCode.Usage);
             assert.equal((await ops("--from", BACKUP, "--latest", "--yes")).code, ExitCode.Usage);
+            const badUndo = await ops("--safety", "--from", "last-night", "--yes");
+            assert.equal(badUndo.code, ExitCode.Usage);
+            assert.match(badUndo.stderr, /--from must be a safety dump name like 20261202T030000Z \(see `ops backups --safety`\), not "last-night"/);
             assert.deepEqual(played, [], "nothing ran");
 
             script = (mode) => (mode === "plan" ? { exitCode: 3, message: "ERROR: refused: backup 20261201T030000Z not found in /backups\n" } : assert.fail(`no ${mode} Job after a refusal`));
@@ -261,6 +268,47 @@ export function describeRestore(deployment: () => StackOnControlPlane): void {
             await apiReady(2);
             assert.deepEqual(result.tables, plan.backup.tables);
             assert.equal(result.safetyDumpClaim, "postgres-restore-safety");
+            assert.equal(result.safetyDump, SAFETY_DUMP, "the safety dump the restore Job reported");
+            assert.deepEqual([...new Set(played.map((p) => p.source))], ["backups"]);
+        });
+
+        it("--safety undoes a restore: every Job reads the safety claim, and the undo keeps a safety dump of its own", async function () {
+            const undo = SAFETY_DUMP;
+            const undoneBy = "20261202T060000Z";
+            script = (mode, from, source) =>
+                mode === "plan"
+                    ? { exitCode: 0, message: JSON.stringify({ ...plan, backup: { ...plan.backup, name: from, createdAt: "2026-12-02T05:00:00Z" } }) }
+                    : mode === "restore"
+                      ? { exitCode: 0, message: JSON.stringify({ restored: from, safetyDump: undoneBy, tables: plan.backup.tables }) }
+                      : succeeds(mode, from, source);
+            const lines: string[] = [];
+            const questions: string[] = [];
+            const result = await run({ yes: false, source: "safety", from: undo, confirm: async (question) => (questions.push(question), true) }, lines);
+            assert.deepEqual(
+                played.map((p) => [p.mode, p.from, p.source]),
+                [["plan", undo, "safety"], ["restore", undo, "safety"], ["facts", undo, "safety"]],
+            );
+            assert.deepEqual(questions, [`Replace database nsip with safety dump ${undo}?`]);
+            const shown = lines.join("\n");
+            assert.match(shown, new RegExp(`^Checking safety dump ${undo} in claim postgres-restore-safety`, "m"));
+            assert.match(shown, new RegExp(`^Safety dump ${undo}: taken 2026-12-02T05:00:00Z`, "m"));
+            assert.match(shown, new RegExp(`^Done: ${undo} restored and verified; the database it replaced is safety dump ${undoneBy} in claim postgres-restore-safety \\(\`ops restore --safety --from ${undoneBy}\` puts it back\\)\\.$`, "m"));
+            assert.equal(result.safetyDump, undoneBy);
+            const restoreJob = (await client().get<Job>("batch/v1", "Job", namespace, result.jobs.restore))!;
+            assert.equal(restoreJob.metadata.annotations?.["nsip.dev/restore-source"], "safety");
+            assert.equal(await apiReplicas(), 2, "the api is back at its previous scale");
+            await apiReady(2);
+        });
+
+        it("rows that differ after the restore committed: exit 13, and the message names the safety dump that undoes it", async function () {
+            script = (mode, from, source) =>
+                mode === "facts" ? { exitCode: 0, message: JSON.stringify({ database: "nsip", sizeBytes: 50_000, tables: { ...plan.backup.tables, "public.images": 2 } }) } : succeeds(mode, from, source);
+            const error = await rejection(run({ from: BACKUP }));
+            assert.equal(error.exitCode, ExitCode.RestoreUnverified);
+            assert.match(error.message, /these tables differ from its manifest after the migrations: public\.images 2 \(backup 3\)/);
+            assert.match(error.message, new RegExp(`the database it replaced is safety dump ${SAFETY_DUMP} in claim postgres-restore-safety \\(\`ops restore --safety --from ${SAFETY_DUMP}\` puts it back\\)`));
+            assert.equal(await apiReplicas(), 2, "the api is back at its previous scale");
+            await apiReady(2);
         });
 
         it("a backup refused by the plan: the script's exit 3 and reason, the api never stopped", async function () {
@@ -276,10 +324,10 @@ export function describeRestore(deployment: () => StackOnControlPlane): void {
         });
 
         it("a restore Job that fails: the error names the refusal, and the api is back at its previous scale", async function () {
-            script = (mode, from) =>
+            script = (mode, from, source) =>
                 mode === "restore"
                     ? { exitCode: 3, message: `2026-12-02T05:00:00Z backup check\n2026-12-02T05:00:01Z ERROR: refused: backup ${from} not found in /backups\n` }
-                    : succeeds(mode, from);
+                    : succeeds(mode, from, source);
             const error = await rejection(run({}));
             assert.equal(error.exitCode, ExitCode.RestoreRefused);
             assert.match(error.message, /backup refused, the database was not touched: refused: backup 20261201T030000Z not found in \/backups/);

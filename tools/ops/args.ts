@@ -23,16 +23,18 @@ export interface OpsArgs {
     /** restore: the backup to restore (its name); without it (or with --latest) the newest complete one. */
     from?: string;
     latest: boolean;
+    /** restore, backups: the safety dumps earlier restores took instead of the backups (the undo of a restore). */
+    safety: boolean;
     help: boolean;
 }
 
 const VALUE_OPTIONS = ["--stack", "--outputs", "--kubeconfig", "--namespace", "--since", "--tail", "--container", "--timeout", "--from"] as const;
-const FLAG_OPTIONS = ["--follow", "-f", "--no-wait", "--yes", "--latest", "--help", "-h"] as const;
+const FLAG_OPTIONS = ["--follow", "-f", "--no-wait", "--yes", "--latest", "--safety", "--help", "-h"] as const;
 
 export const DEFAULT_TIMEOUT_SECONDS = 1800;
 
 export function parseArgs(argv: readonly string[]): OpsArgs {
-    const args: OpsArgs = { command: "", positional: [], rest: [], follow: false, wait: true, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, yes: false, latest: false, help: false };
+    const args: OpsArgs = { command: "", positional: [], rest: [], follow: false, wait: true, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, yes: false, latest: false, safety: false, help: false };
     for (let index = 0; index < argv.length; index++) {
         const arg = argv[index] ?? "";
         if (arg === "--") {
@@ -54,6 +56,7 @@ export function parseArgs(argv: readonly string[]): OpsArgs {
             else if (name === "--no-wait") args.wait = false;
             else if (name === "--yes") args.yes = true;
             else if (name === "--latest") args.latest = true;
+            else if (name === "--safety") args.safety = true;
             else args.help = true;
         } else if (arg.startsWith("-") && arg !== "-") {
             throw new OpsError(ExitCode.Usage, `unknown option ${name}; see ops --help`);
@@ -149,6 +152,7 @@ export function checkArgs(args: OpsArgs, spec: CommandSpec): void {
         ["--yes", args.yes],
         ["--from", args.from !== undefined],
         ["--latest", args.latest],
+        ["--safety", args.safety],
     ];
     const misplaced = given.filter(([option, set]) => set && !spec.options.includes(option)).map(([option]) => option);
     if (misplaced.length > 0) {
@@ -183,6 +187,8 @@ export function helpText(commands: Record<string, CommandSpec>): string {
         "  --timeout <duration>  backup: how long to wait for the Job (default 30m)",
         "  --from <backup>       restore: the backup to restore (a name from `ops backups`)",
         "  --latest              restore: the newest complete backup (the default)",
+        "  --safety              restore, backups: the safety dumps restores took (claim postgres-restore-safety);",
+        "                        `restore --safety --from <dump>` undoes the restore that took it",
         "  --yes                 restore: do not ask (required without a terminal)",
         "",
         "exit codes:",

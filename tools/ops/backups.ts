@@ -170,9 +170,19 @@ export async function backups(context: OpsContext): Promise<number> {
     const { kube } = context.stack;
     const cronJob = await readBackupCronJob(kube);
     const name = `${BACKUP_CRONJOB}-list-${stamp(context.now()).toLowerCase()}`;
-    // No retries, a short deadline, and gone a few minutes after it ends (kept that long for a look when it fails).
-    await createJob(kube, jobFromCronJob(cronJob, name, listerPodSpec, { backoffLimit: 0, activeDeadlineSeconds: 600, ttlSecondsAfterFinished: 300 }));
-    const outcome = await waitForJob(kube, name, context.args.timeoutSeconds);
+    const entries = await runListing(kube, jobFromCronJob(cronJob, name, listerPodSpec, LISTING_JOB), LISTER_CONTAINER, context.args.timeoutSeconds);
+    context.io.stdout.write(entries.length === 0 ? "no backups yet\n" : backupsTable(entries, context.now()));
+    return ExitCode.Ok;
+}
+
+/** A listing Job: no retries, a short deadline, and gone a few minutes after it ends (kept that long for a look when it fails). */
+export const LISTING_JOB: Partial<k8s.V1JobSpec> = { backoffLimit: 0, activeDeadlineSeconds: 600, ttlSecondsAfterFinished: 300 };
+
+/** Creates the listing Job, waits for it, reads the backups its container printed (JSON lines in its log), deletes it. */
+export async function runListing(kube: Kube, job: k8s.V1Job, container: string, timeoutSeconds: number): Promise<BackupEntry[]> {
+    const name = job.metadata?.name ?? "";
+    await createJob(kube, job);
+    const outcome = await waitForJob(kube, name, timeoutSeconds);
     const pods = await kube.call(`list pods of Job ${name}`, () => kube.core.listNamespacedPod({ namespace: kube.namespace, labelSelector: `batch.kubernetes.io/job-name=${name}` }));
     const pod = pods.items[0]?.metadata?.name;
     if (pod === undefined) {
@@ -185,17 +195,11 @@ export async function backups(context: OpsContext): Promise<number> {
             done();
         },
     });
-    await kube.logs({ pod, container: LISTER_CONTAINER }, sink);
+    await kube.logs({ pod, container }, sink);
     const output = Buffer.concat(chunks).toString("utf8");
     if (outcome.state === "failed") {
         throw new OpsError(ExitCode.Failed, `listing Job ${name} failed (${outcome.reason}):\n${output.trim()}`);
     }
     await kube.call(`delete Job ${name}`, () => kube.batch.deleteNamespacedJob({ name, namespace: kube.namespace, propagationPolicy: "Background" }));
-    const entries = parseListing(output);
-    if (entries.length === 0) {
-        context.io.stdout.write("no backups yet\n");
-        return ExitCode.Ok;
-    }
-    context.io.stdout.write(backupsTable(entries, context.now()));
-    return ExitCode.Ok;
+    return parseListing(output);
 }

@@ -1,8 +1,8 @@
 import { Readable, Writable } from "stream";
 import { CommandSpec, OpsArgs } from "./args";
-import { backup, backups } from "./backups";
+import { backup, backups, backupsTable } from "./backups";
 import { ExitCode, OpsError } from "./errors";
-import { restore, terminalConfirm } from "./restore";
+import { listSafetyDumps, restore, terminalConfirm } from "./restore";
 import { health } from "./health";
 import { status } from "./status";
 import { version } from "./version";
@@ -60,15 +60,15 @@ export const COMMANDS: Record<string, OpsCommand> = {
         run: backup,
     },
     backups: {
-        spec: { usage: "backups [--timeout 30m]", summary: "list the backups (name, size, age) as their manifests describe them", service: "none", options: ["--timeout"] },
-        run: backups,
+        spec: { usage: "backups [--safety] [--timeout 30m]", summary: "list the backups (name, size, age) as their manifests describe them; --safety: the restores' safety dumps", service: "none", options: ["--safety", "--timeout"] },
+        run: (context) => (context.args.safety ? safetyDumps(context) : backups(context)),
     },
     restore: {
         spec: {
-            usage: "restore [--from <backup> | --latest] [--yes]",
-            summary: "restore a backup in the cluster: plan, confirm, stop the api, safety dump, restore, migrations, verify, api back (exit 10-15)",
+            usage: "restore [--safety] [--from <backup> | --latest] [--yes]",
+            summary: "restore a backup (or with --safety a restore's safety dump: an undo) in the cluster: plan, confirm, stop the api, safety dump, restore, migrations, verify, api back (exit 10-15)",
             service: "none",
-            options: ["--from", "--latest", "--yes"],
+            options: ["--safety", "--from", "--latest", "--yes"],
         },
         run: restoreCommand,
     },
@@ -173,9 +173,16 @@ async function restoreCommand(context: OpsContext): Promise<number> {
     }
     await restore(context.stack.kube, {
         from: args.from,
+        source: args.safety ? "safety" : "backups",
         yes: args.yes,
         confirm: io.interactive ? terminalConfirm(io.stdin, io.stdout) : undefined,
         out: (line) => io.stdout.write(`${line}\n`),
     });
+    return ExitCode.Ok;
+}
+
+async function safetyDumps(context: OpsContext): Promise<number> {
+    const entries = await listSafetyDumps(context.stack.kube, context.args.timeoutSeconds);
+    context.io.stdout.write(entries.length === 0 ? "no safety dumps yet: a restore takes one before it replaces the database\n" : backupsTable(entries, context.now()));
     return ExitCode.Ok;
 }

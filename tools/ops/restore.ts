@@ -1,8 +1,8 @@
 import type * as k8s from "@kubernetes/client-node";
 import { randomBytes } from "crypto";
 import * as readline from "readline";
-import { BACKUP_NAME_PATTERN, RESTORE_CONTAINER, RESTORE_NAME, RESTORE_PEER, RESTORE_SAFETY_CLAIM, RestoreMode } from "../../components/services/postgres/restore-names";
-import { createJob, jobFromCronJob, jobOutcome, stamp, waitForJob } from "./backups";
+import { BACKUP_NAME_PATTERN, RESTORE_CONTAINER, RESTORE_NAME, RESTORE_PEER, RESTORE_SAFETY_CLAIM, RestoreMode, RestoreSource } from "../../components/services/postgres/restore-names";
+import { BackupEntry, createJob, jobFromCronJob, jobOutcome, LISTING_JOB, runListing, stamp, waitForJob } from "./backups";
 import { ExitCode, ExitCodeValue, OpsError } from "./errors";
 import { formatAge, formatBytes } from "./format";
 import { Kube, messageOf } from "./kube";
@@ -18,11 +18,15 @@ import { Kube, messageOf } from "./kube";
  *   5. migrate  the migration Job is created again from the deployed one's spec
  *   6. verify   a Job counts the rows again; every table of the backup must hold the rows its manifest records
  *   7. start    the api goes back to its previous replicas, in a `finally`: also when 4-6 fail
+ *
+ * With `source: "safety"` the same flow restores one of the safety dumps earlier restores took: the undo of a restore.
  */
 
 export interface RestoreOptions {
     /** A backup name (20261202T030000Z); undefined restores the newest complete backup. */
     from?: string;
+    /** The backup store (default), or the safety dumps earlier restores took (`ops restore --safety`: an undo). */
+    source?: RestoreSource;
     /** Skip the prompt (scripts, CI). */
     yes: boolean;
     /** Asks the operator; present only when there is a terminal (see `terminalConfirm`). */
@@ -72,6 +76,8 @@ export interface RestoreResult {
     tables: Record<string, number>;
     /** The claim holding the safety dump of the database that was replaced. */
     safetyDumpClaim: string;
+    /** That safety dump's name: `ops restore --safety --from <it>` puts the replaced database back. */
+    safetyDump: string;
     /** The api's replicas before (and again after) the restore. */
     apiReplicas: number;
     jobs: { plan: string; restore: string; migrations: string; verify: string };
@@ -103,8 +109,11 @@ export async function restore(kube: Kube, options: RestoreOptions): Promise<Rest
     const namespace = kube.namespace;
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const apiName = options.apiDeployment ?? "api";
+    const source = options.source ?? "backups";
+    const what = source === "safety" ? "safety dump" : "backup";
     if (options.from !== undefined && !BACKUP_NAME_PATTERN.test(options.from)) {
-        throw new OpsError(ExitCode.Usage, `--from must be a backup name like 20261202T030000Z (see \`ops backups\`), not "${options.from}"`);
+        const listing = source === "safety" ? "ops backups --safety" : "ops backups";
+        throw new OpsError(ExitCode.Usage, `--from must be a ${what} name like 20261202T030000Z (see \`${listing}\`), not "${options.from}"`);
     }
     if (!options.yes && !options.confirm) {
         throw new OpsError(ExitCode.ConfirmationNeeded, "a restore replaces the whole database: run it on a terminal to confirm, or pass --yes. Nothing was done.");
@@ -113,21 +122,20 @@ export async function restore(kube: Kube, options: RestoreOptions): Promise<Rest
     const jobs = new JobRunner(kube, timeouts);
 
     // Everything the restore needs, checked before anything is created.
-    const template = await kube.optional(`read CronJob ${RESTORE_NAME}`, () => kube.batch.readNamespacedCronJob({ name: RESTORE_NAME, namespace }));
-    if (!template) throw new OpsError(ExitCode.NotFound, `no restore template (CronJob ${RESTORE_NAME}) in namespace ${namespace}: is nsip:backup.enabled true, and the stack deployed?`);
+    const template = await readRestoreTemplate(kube);
     await refuseConcurrentRestore(kube);
     const migrations = await latestMigrationJob(kube);
     const apiScale = await kube.optional(`read the scale of Deployment ${apiName}`, () => kube.apps.readNamespacedDeploymentScale({ name: apiName, namespace }));
     if (!apiScale) throw new OpsError(ExitCode.NotFound, `no Deployment ${apiName} in namespace ${namespace} to stop during the restore`);
     const apiReplicas = apiScale.spec?.replicas ?? 0;
 
-    out(`Checking backup ${options.from ?? "(latest)"} in the cluster...`);
-    const planJob = await jobs.fromTemplate(template, "plan", options.from ?? "latest");
-    const plan = parsePlan(await jobs.result(planJob, "checking the backup"), planJob);
-    for (const line of describePlan(plan, new Date())) out(line);
+    out(`Checking ${what} ${options.from ?? "(latest)"}${source === "safety" ? ` in claim ${RESTORE_SAFETY_CLAIM}` : ""} in the cluster...`);
+    const planJob = await jobs.fromTemplate(template, { mode: "plan", from: options.from ?? "latest", source });
+    const plan = parsePlan(await jobs.result(planJob, `checking the ${what}`), planJob);
+    for (const line of describePlan(plan, new Date(), source)) out(line);
 
     if (!options.yes) {
-        const confirmed = await options.confirm!(`Replace database ${plan.current.database} with backup ${plan.backup.name}?`);
+        const confirmed = await options.confirm!(`Replace database ${plan.current.database} with ${what} ${plan.backup.name}?`);
         if (!confirmed) throw new OpsError(ExitCode.Declined, "not confirmed: nothing was changed");
     }
 
@@ -136,17 +144,18 @@ export async function restore(kube: Kube, options: RestoreOptions): Promise<Rest
     let migrationJob = "";
     let verifyJob = "";
     let tables: Record<string, number> = {};
+    let safetyDump = "";
     let failure: unknown;
     try {
         await scaleDeployment(kube, apiName, 0, timeouts);
         out(`Restoring ${plan.backup.name}: safety dump into claim ${RESTORE_SAFETY_CLAIM} first, then one transaction...`);
-        restoreJob = await jobs.fromTemplate(template, "restore", plan.backup.name);
-        await jobs.result(restoreJob, "restoring");
-        out("Restored. Running the migrations...");
+        restoreJob = await jobs.fromTemplate(template, { mode: "restore", from: plan.backup.name, source });
+        safetyDump = parseJson<{ safetyDump?: string }>(await jobs.result(restoreJob, "restoring"), restoreJob).safetyDump ?? "";
+        out(`Restored; the database it replaced is safety dump ${safetyDump}. Running the migrations...`);
         migrationJob = await jobs.rerun(migrations, "restore");
         await jobs.result(migrationJob, "running the migrations after the restore");
         out("Verifying the restored rows...");
-        verifyJob = await jobs.fromTemplate(template, "facts", plan.backup.name);
+        verifyJob = await jobs.fromTemplate(template, { mode: "facts", from: plan.backup.name, source });
         const facts = parseJson<DatabaseFacts>(await jobs.result(verifyJob, "verifying"), verifyJob);
         tables = facts.tables;
         const differing = Object.entries(plan.backup.tables).filter(([table, rows]) => tables[table] !== rows);
@@ -157,7 +166,8 @@ export async function restore(kube: Kube, options: RestoreOptions): Promise<Rest
             );
         }
     } catch (error) {
-        failure = error;
+        // After the restore committed, the way back is the safety dump it took.
+        failure = safetyDump === "" ? error : new OpsError(exitCodeOf(error), `${messageOf(error)}; ${undoHint(safetyDump)}`);
     }
     // Always: a failed restore leaves the database as it was, and the api must run again either way.
     out(`Bringing the api back to ${apiReplicas} replica(s)...`);
@@ -169,15 +179,56 @@ export async function restore(kube: Kube, options: RestoreOptions): Promise<Rest
         throw new OpsError(exitCodeOf(failure), `${messageOf(failure)}; and ${restart}`);
     }
     if (failure !== undefined) throw failure;
-    out(`Done: ${plan.backup.name} restored and verified; the replaced database's safety dump is in claim ${RESTORE_SAFETY_CLAIM}.`);
-    return { plan, tables, safetyDumpClaim: RESTORE_SAFETY_CLAIM, apiReplicas, jobs: { plan: planJob, restore: restoreJob, migrations: migrationJob, verify: verifyJob } };
+    out(`Done: ${plan.backup.name} restored and verified; ${undoHint(safetyDump)}.`);
+    return { plan, tables, safetyDumpClaim: RESTORE_SAFETY_CLAIM, safetyDump, apiReplicas, jobs: { plan: planJob, restore: restoreJob, migrations: migrationJob, verify: verifyJob } };
+}
+
+function undoHint(safetyDump: string): string {
+    if (safetyDump === "") return `the database it replaced is the newest safety dump in claim ${RESTORE_SAFETY_CLAIM} (\`ops backups --safety\` lists them)`;
+    return `the database it replaced is safety dump ${safetyDump} in claim ${RESTORE_SAFETY_CLAIM} (\`ops restore --safety --from ${safetyDump}\` puts it back)`;
+}
+
+/** `ops backups --safety`: the safety dumps restores took, listed by a Job from the restore template (which mounts their claim). */
+export async function listSafetyDumps(kube: Kube, timeoutSeconds: number): Promise<BackupEntry[]> {
+    const template = await readRestoreTemplate(kube);
+    const job = restoreJob(template, `${RESTORE_NAME}-list-${stamp(new Date()).toLowerCase()}-${randomBytes(2).toString("hex")}`, { mode: "list", from: "latest", source: "safety" }, LISTING_JOB);
+    return runListing(kube, job, RESTORE_CONTAINER, timeoutSeconds);
+}
+
+async function readRestoreTemplate(kube: Kube): Promise<CronJob> {
+    const template = await kube.optional(`read CronJob ${RESTORE_NAME}`, () => kube.batch.readNamespacedCronJob({ name: RESTORE_NAME, namespace: kube.namespace }));
+    if (!template) throw new OpsError(ExitCode.NotFound, `no restore template (CronJob ${RESTORE_NAME}) in namespace ${kube.namespace}: is nsip:backup.enabled true, and the stack deployed?`);
+    return template;
+}
+
+/** What a Job from the restore template does: pg-restore-job.sh's RESTORE_MODE, RESTORE_FROM and RESTORE_SOURCE. */
+interface RestoreStep {
+    mode: RestoreMode;
+    from: string;
+    source: RestoreSource;
+}
+
+/** What `kubectl create job --from=cronjob/postgres-restore` does, with the step set on every container that reads it. */
+export function restoreJob(template: CronJob, name: string, step: RestoreStep, extra: Partial<k8s.V1JobSpec> = {}): Job {
+    const values: Record<string, string> = { RESTORE_MODE: step.mode, RESTORE_FROM: step.from, RESTORE_SOURCE: step.source };
+    const setEnv = (container: k8s.V1Container): k8s.V1Container => ({
+        ...container,
+        env: (container.env ?? []).map((env) => (values[env.name] === undefined ? env : { name: env.name, value: values[env.name] })),
+    });
+    const job = jobFromCronJob(template, name, (pod) => ({ ...pod, initContainers: pod.initContainers?.map(setEnv), containers: pod.containers.map(setEnv) }), extra);
+    job.metadata = {
+        ...job.metadata,
+        labels: { ...job.metadata?.labels, "nsip.dev/restore-mode": step.mode },
+        annotations: { ...job.metadata?.annotations, "nsip.dev/restore-from": step.from, "nsip.dev/restore-source": step.source },
+    };
+    return job;
 }
 
 /** The plan as the operator reads it: the backup's time, the database's size, rows now and in the backup. */
-export function describePlan(plan: RestorePlan, now: Date): string[] {
+export function describePlan(plan: RestorePlan, now: Date, source: RestoreSource = "backups"): string[] {
     const age = formatAge(now.getTime() - new Date(plan.backup.createdAt).getTime());
     const lines = [
-        `Backup ${plan.backup.name}: taken ${plan.backup.createdAt} (${age} ago), ${formatBytes(plan.backup.sizeBytes)} compressed, verified against its manifest.`,
+        `${source === "safety" ? "Safety dump" : "Backup"} ${plan.backup.name}: taken ${plan.backup.createdAt} (${age} ago), ${formatBytes(plan.backup.sizeBytes)} compressed, verified against its manifest.`,
         `It replaces the whole database ${plan.current.database} (${formatBytes(plan.current.sizeBytes)} now).`,
     ];
     const names = [...new Set([...Object.keys(plan.current.tables), ...Object.keys(plan.backup.tables)])].sort();
@@ -199,20 +250,9 @@ class JobRunner {
         private readonly timeouts: RestoreTimeouts,
     ) {}
 
-    /** What `kubectl create job --from=cronjob/postgres-restore` does, with the mode and backup set on every container. */
-    async fromTemplate(template: CronJob, mode: RestoreMode, from: string): Promise<string> {
-        const name = `${RESTORE_NAME}-${mode}-${this.suffix}`;
-        const setEnv = (container: k8s.V1Container): k8s.V1Container => ({
-            ...container,
-            env: (container.env ?? []).map((env) => (env.name === "RESTORE_MODE" ? { name: env.name, value: mode } : env.name === "RESTORE_FROM" ? { name: env.name, value: from } : env)),
-        });
-        const job = jobFromCronJob(template, name, (pod) => ({ ...pod, initContainers: pod.initContainers?.map(setEnv), containers: pod.containers.map(setEnv) }));
-        job.metadata = {
-            ...job.metadata,
-            labels: { ...job.metadata?.labels, "nsip.dev/restore-mode": mode },
-            annotations: { ...job.metadata?.annotations, "nsip.dev/restore-from": from },
-        };
-        await createJob(this.kube, job);
+    async fromTemplate(template: CronJob, step: RestoreStep): Promise<string> {
+        const name = `${RESTORE_NAME}-${step.mode}-${this.suffix}`;
+        await createJob(this.kube, restoreJob(template, name, step));
         return name;
     }
 
@@ -264,9 +304,11 @@ export function scriptMessage(tail: string): string {
     return errors.length > 0 ? errors[errors.length - 1].slice(errors[errors.length - 1].indexOf("ERROR: ") + "ERROR: ".length).trim() : tail.trim().split("\n").slice(-3).join(" | ");
 }
 
-/** Two restores at once would stop and start the api under each other: an unfinished restore Job blocks a new one. */
+/** Two restores at once would stop and start the api under each other: an unfinished restore Job (not a listing) blocks a new one. */
 async function refuseConcurrentRestore(kube: Kube): Promise<void> {
-    const list = await kube.call("list the restore Jobs", () => kube.batch.listNamespacedJob({ namespace: kube.namespace, labelSelector: `app.kubernetes.io/name=${RESTORE_PEER}` }));
+    const list = await kube.call("list the restore Jobs", () =>
+        kube.batch.listNamespacedJob({ namespace: kube.namespace, labelSelector: `app.kubernetes.io/name=${RESTORE_PEER},nsip.dev/restore-mode!=list` }),
+    );
     const running = list.items.filter((job) => job.metadata?.deletionTimestamp === undefined && jobOutcome(job) === undefined).map((job) => job.metadata?.name ?? "");
     if (running.length > 0) {
         throw new OpsError(

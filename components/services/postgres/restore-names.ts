@@ -12,6 +12,8 @@ export const RESTORE_SAFETY_CLAIM = "postgres-restore-safety";
 /** The container that runs pg-restore-job.sh; `ops restore` reads its termination message. */
 export const RESTORE_CONTAINER = "restore";
 /** What a restore Job does (pg-restore-job.sh's RESTORE_MODE). */
-export type RestoreMode = "plan" | "restore" | "facts";
+export type RestoreMode = "plan" | "restore" | "facts" | "list";
+/** Where a restore Job reads backups (pg-restore-job.sh's RESTORE_SOURCE): the backup store, or the safety dumps (an undo). */
+export type RestoreSource = "backups" | "safety";
 /** A backup's name, as pg-backup.sh writes it: its UTC start time. */
 export const BACKUP_NAME_PATTERN = /^\d{8}T\d{6}Z$/;

@@ -74,9 +74,10 @@ export class PostgresRestore extends pulumi.ComponentResource {
             ports: [],
             env: [
                 ...apiDatabaseEnv(args.namespaceName),
-                // `ops restore` sets both on each Job it creates; the template's values only make a stray Job harmless.
+                // `ops restore` sets these on each Job it creates; the template's values only make a stray Job harmless.
                 { name: "RESTORE_MODE", value: "plan" },
                 { name: "RESTORE_FROM", value: "latest" },
+                { name: "RESTORE_SOURCE", value: "backups" },
                 { name: "BACKUP_SOURCE_DIR", value: backupsDir },
                 { name: "SAFETY_DIR", value: SAFETY_DIR },
             ],
@@ -96,14 +97,15 @@ export class PostgresRestore extends pulumi.ComponentResource {
             container = restoreContainer(BACKUPS_DIR, [{ volume: "backups", mountPath: BACKUPS_DIR }]);
         } else {
             const store = s3StoreEnv(name, { destination: dest, keyPair: "reader", secretName: RESTORE_S3_SECRET, namespace, labels }, child);
-            const s3Env = [...store.location, { name: "RESTORE_FROM", value: "latest" }, ...store.credentials];
+            const s3Env = [...store.location, { name: "RESTORE_FROM", value: "latest" }, { name: "RESTORE_SOURCE", value: "backups" }, ...store.credentials];
             volumes.push({ name: FETCHED_VOLUME, emptyDir: { sizeLimit: DUMP_SIZE_LIMIT } });
             initContainers = [
                 {
                     name: "fetch",
                     image: thirdPartyImages.awsCli,
-                    // `sh -c` so the backup comes from the Job's RESTORE_FROM; exit 3 when it does not exist.
-                    command: ["sh", "-c", `exec ${SCRIPTS_DIR}/s3-backup.sh fetch "$RESTORE_FROM" ${FETCHED_DIR}`],
+                    // `sh -c` so the backup comes from the Job's RESTORE_FROM; exit 3 when it does not exist. Nothing to
+                    // fetch when the Job reads the safety dumps (undoing a restore) or only lists.
+                    command: ["sh", "-c", `[ "$RESTORE_SOURCE" = safety ] || exec ${SCRIPTS_DIR}/s3-backup.sh fetch "$RESTORE_FROM" ${FETCHED_DIR}`],
                     ports: [],
                     env: s3Env,
                     resources: backupJobResources(DUMP_SIZE_LIMIT),
