@@ -285,6 +285,16 @@ describe("ops backups, exec, restart, version pieces", function () {
         assert.equal(job.metadata!.annotations!["nsip.dev/restore-source"], "safety");
         assert.equal(job.spec!.backoffLimit, 0);
         assert.equal(template.spec!.jobTemplate.spec!.template.spec!.containers[0].env![0].value, "plan", "the template itself is unchanged");
+        assert.equal(pod.affinity, undefined, "no node given: the scheduler chooses");
+
+        // Pinned to the node where a pod holds one of its ReadWriteOnce claims; other affinity is kept.
+        const antiAffinity = { preferredDuringSchedulingIgnoredDuringExecution: [] };
+        template.spec!.jobTemplate.spec!.template.spec!.affinity = { podAntiAffinity: antiAffinity };
+        const pinned = restoreJob(template, "postgres-restore-plan-x", { mode: "plan", from: "latest", source: "backups" }, {}, "node-b").spec!.template.spec!.affinity;
+        assert.deepEqual(pinned, {
+            podAntiAffinity: antiAffinity,
+            nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: ["node-b"] }] }] } },
+        });
     });
 
     it("creates the Job kubectl create job --from would: the template, owned by the CronJob, marked manual", function () {

@@ -269,7 +269,44 @@ export function describeRestore(deployment: () => StackOnControlPlane): void {
             assert.deepEqual(result.tables, plan.backup.tables);
             assert.equal(result.safetyDumpClaim, "postgres-restore-safety");
             assert.equal(result.safetyDump, SAFETY_DUMP, "the safety dump the restore Job reported");
+            assert.equal((restoreJob.spec.template.spec as { affinity?: unknown }).affinity, undefined, "no pod holds its claims: the scheduler chooses the node");
             assert.deepEqual([...new Set(played.map((p) => p.source))], ["backups"]);
+        });
+
+        it("a running pod holding the backup claim (a PVC-target backup): every restore Job is pinned to its node", async function () {
+            interface CronJob extends KubeObject {
+                spec: { jobTemplate: { spec: { template: { spec: Record<string, unknown> } } } };
+            }
+            interface Holder extends KubeObject {
+                spec: { nodeName?: string };
+                status?: { phase?: string };
+            }
+            interface PinnedJob extends KubeObject {
+                spec: { template: { spec: { affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: unknown[] } } } } } };
+            }
+            // A backup pod that keeps running (kwok completes Job pods; a bare pod stays up), with the CronJob's own pod spec.
+            const backupPod = (await client().get<CronJob>("batch/v1", "CronJob", namespace, "postgres-backup"))!.spec.jobTemplate.spec.template.spec;
+            const holder = "backup-holder";
+            await client().call("POST", `/api/v1/namespaces/${namespace}/pods`, { apiVersion: "v1", kind: "Pod", metadata: { name: holder }, spec: { ...backupPod, restartPolicy: "Never" } });
+            try {
+                let node = "";
+                await waitFor("the holder pod to run on a node", READY_TIMEOUT_MS, async () => {
+                    const pod = await client().get<Holder>("v1", "Pod", namespace, holder);
+                    node = pod?.spec.nodeName ?? "";
+                    return pod?.status?.phase === "Running" && node !== "";
+                }, 500);
+                const lines: string[] = [];
+                const result = await run({ from: BACKUP }, lines);
+                assert.deepEqual(played.map((p) => p.mode), ["plan", "restore", "facts"]);
+                for (const job of [result.jobs.plan, result.jobs.restore, result.jobs.verify]) {
+                    const affinity = (await client().get<PinnedJob>("batch/v1", "Job", namespace, job))!.spec.template.spec.affinity;
+                    assert.deepEqual(affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [{ matchFields: [{ key: "metadata.name", operator: "In", values: [node] }] }], job);
+                }
+                assert.ok(lines.includes(`${holder} on node ${node} holds a claim the restore Job mounts: it runs on that node too.`), lines.join("\n"));
+            } finally {
+                await client().call("DELETE", `/api/v1/namespaces/${namespace}/pods/${holder}?gracePeriodSeconds=0`);
+            }
+            await apiReady(2);
         });
 
         it("--safety undoes a restore: every Job reads the safety claim, and the undo keeps a safety dump of its own", async function () {

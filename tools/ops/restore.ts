@@ -119,7 +119,7 @@ export async function restore(kube: Kube, options: RestoreOptions): Promise<Rest
         throw new OpsError(ExitCode.ConfirmationNeeded, "a restore replaces the whole database: run it on a terminal to confirm, or pass --yes. Nothing was done.");
     }
 
-    const jobs = new JobRunner(kube, timeouts);
+    const jobs = new JobRunner(kube, timeouts, out);
 
     // Everything the restore needs, checked before anything is created.
     const template = await readRestoreTemplate(kube);
@@ -191,8 +191,31 @@ function undoHint(safetyDump: string): string {
 /** `ops backups --safety`: the safety dumps restores took, listed by a Job from the restore template (which mounts their claim). */
 export async function listSafetyDumps(kube: Kube, timeoutSeconds: number): Promise<BackupEntry[]> {
     const template = await readRestoreTemplate(kube);
-    const job = restoreJob(template, `${RESTORE_NAME}-list-${stamp(new Date()).toLowerCase()}-${randomBytes(2).toString("hex")}`, { mode: "list", from: "latest", source: "safety" }, LISTING_JOB);
+    const name = `${RESTORE_NAME}-list-${stamp(new Date()).toLowerCase()}-${randomBytes(2).toString("hex")}`;
+    const holder = await nodeHoldingClaims(kube, template);
+    const job = restoreJob(template, name, { mode: "list", from: "latest", source: "safety" }, LISTING_JOB, holder?.node);
     return runListing(kube, job, RESTORE_CONTAINER, timeoutSeconds);
+}
+
+/**
+ * The node where a running pod holds a claim the restore pod mounts. The claims are ReadWriteOnce, attached to one node
+ * at a time: on a multi-node cluster a restore pod placed elsewhere waits until that pod ends (a backup on the PVC
+ * target holds the backup claim for minutes). Pinned to that node, it starts at once.
+ */
+export async function nodeHoldingClaims(kube: Kube, template: CronJob): Promise<{ node: string; pods: string[] } | undefined> {
+    const volumes = template.spec?.jobTemplate.spec?.template.spec?.volumes ?? [];
+    const claims = new Set(volumes.flatMap((volume) => (volume.persistentVolumeClaim ? [volume.persistentVolumeClaim.claimName] : [])));
+    if (claims.size === 0) return undefined;
+    const pods = (await kube.call("list the pods", () => kube.core.listNamespacedPod({ namespace: kube.namespace }))).items;
+    const holders = pods.filter(
+        (pod) =>
+            pod.spec?.nodeName !== undefined &&
+            !["Succeeded", "Failed"].includes(pod.status?.phase ?? "") &&
+            (pod.spec.volumes ?? []).some((volume) => volume.persistentVolumeClaim !== undefined && claims.has(volume.persistentVolumeClaim.claimName)),
+    );
+    const nodes = [...new Set(holders.map((pod) => pod.spec!.nodeName!))];
+    // Holders on two nodes cannot both have a ReadWriteOnce claim attached: nothing to follow then.
+    return nodes.length === 1 ? { node: nodes[0]!, pods: holders.map((pod) => pod.metadata?.name ?? "") } : undefined;
 }
 
 async function readRestoreTemplate(kube: Kube): Promise<CronJob> {
@@ -208,14 +231,27 @@ interface RestoreStep {
     source: RestoreSource;
 }
 
-/** What `kubectl create job --from=cronjob/postgres-restore` does, with the step set on every container that reads it. */
-export function restoreJob(template: CronJob, name: string, step: RestoreStep, extra: Partial<k8s.V1JobSpec> = {}): Job {
+/**
+ * What `kubectl create job --from=cronjob/postgres-restore` does, with the step set on every container that reads it,
+ * and pinned to `node` when one is given (see `nodeHoldingClaims`).
+ */
+export function restoreJob(template: CronJob, name: string, step: RestoreStep, extra: Partial<k8s.V1JobSpec> = {}, node?: string): Job {
     const values: Record<string, string> = { RESTORE_MODE: step.mode, RESTORE_FROM: step.from, RESTORE_SOURCE: step.source };
     const setEnv = (container: k8s.V1Container): k8s.V1Container => ({
         ...container,
         env: (container.env ?? []).map((env) => (values[env.name] === undefined ? env : { name: env.name, value: values[env.name] })),
     });
-    const job = jobFromCronJob(template, name, (pod) => ({ ...pod, initContainers: pod.initContainers?.map(setEnv), containers: pod.containers.map(setEnv) }), extra);
+    const onNode = (pod: k8s.V1PodSpec): k8s.V1PodSpec =>
+        node === undefined
+            ? pod
+            : {
+                  ...pod,
+                  affinity: {
+                      ...pod.affinity,
+                      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: [node] }] }] } },
+                  },
+              };
+    const job = jobFromCronJob(template, name, (pod) => onNode({ ...pod, initContainers: pod.initContainers?.map(setEnv), containers: pod.containers.map(setEnv) }), extra);
     job.metadata = {
         ...job.metadata,
         labels: { ...job.metadata?.labels, "nsip.dev/restore-mode": step.mode },
@@ -248,11 +284,14 @@ class JobRunner {
     constructor(
         private readonly kube: Kube,
         private readonly timeouts: RestoreTimeouts,
+        private readonly out: (line: string) => void,
     ) {}
 
     async fromTemplate(template: CronJob, step: RestoreStep): Promise<string> {
         const name = `${RESTORE_NAME}-${step.mode}-${this.suffix}`;
-        await createJob(this.kube, restoreJob(template, name, step));
+        const holder = await nodeHoldingClaims(this.kube, template);
+        if (holder !== undefined) this.out(`${holder.pods.join(", ")} on node ${holder.node} ${holder.pods.length === 1 ? "holds" : "hold"} a claim the ${step.mode} Job mounts: it runs on that node too.`);
+        await createJob(this.kube, restoreJob(template, name, step, {}, holder?.node));
         return name;
     }
 
