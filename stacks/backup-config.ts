@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ConfigIssue } from "./rules";
+import { checked, flag, integer } from "./leaves";
 import * as v from "./values";
 
 /**
@@ -12,15 +13,6 @@ import * as v from "./values";
  * `target`, EKS uses `s3` and every other cluster `pvc`.
  */
 
-/** A string leaf checked by one of values.ts' checks, with the domain the property test generates from (as in schema.ts). */
-const checked = (domain: string, check: v.Check<string>) =>
-    z
-        .string()
-        .superRefine((value, ctx) => {
-            const problem = check(value);
-            if (problem !== undefined) ctx.addIssue(problem);
-        })
-        .meta({ domain });
 const text = checked("text", (value) => (value.length > 0 ? undefined : "a non-empty string"));
 const keyPair = z.strictObject({ accessKeyId: text, secretAccessKey: text });
 
@@ -41,15 +33,11 @@ export const backupTargetSchema = z.discriminatedUnion("kind", [
 ]);
 
 export const backupConfigSchema = z.strictObject({
-    enabled: z.boolean({ error: "true or false" }),
+    enabled: flag,
     /** A CronJob schedule, as the CronJob controller parses it. */
     schedule: checked("cron", v.cronSchedule),
     /** Days a backup is kept; the newest one is never deleted. */
-    // The error is the number's own and its refinement's (a refinement without a message takes its schema's).
-    retentionDays: z
-        .number({ error: "an integer from 1 to 36500" })
-        .refine((value) => Number.isInteger(value) && value >= 1 && value <= 36500)
-        .meta({ domain: "integer", min: 1, max: 36500 }),
+    retentionDays: integer(1, 36500),
     /**
      * Left out of the property test's generated configs (domain "backupTarget"): its variants depend on the cluster
      * and on secrets; test/config.test.ts and test/services.test.ts cover each.

@@ -3,6 +3,7 @@ import { EKS_ADDON_CONFIG_KEYS, EksAddonConfigKey } from "../components/cluster/
 import { MAX_AVAILABILITY_ZONES } from "../components/cluster/cidr";
 import * as v from "./values";
 import { backupConfigSchema } from "./backup-config";
+import { checked, fail, flag, integer } from "./leaves";
 
 /**
  * The one schema for everything the program reads from stack config (`nsip:*` keys).
@@ -15,62 +16,7 @@ import { backupConfigSchema } from "./backup-config";
  * property-based test (test/config-property) uses to generate values from this schema's own domain.
  */
 
-/** The kinds of string a leaf may hold; the property test has a generator for each. */
-export type StringDomain =
-    | "cpu"
-    | "memory"
-    | "ephemeralStorage"
-    | "volumeSize"
-    | "dnsLabel"
-    | "dnsSubdomain"
-    | "hostName"
-    | "labelValue"
-    | "vpcCidr"
-    | "publicAccessCidr"
-    | "cron"
-    | "nginxSize"
-    | "redisMemory"
-    | "registryServer"
-    | "repositoryPrefix"
-    | "corsOrigin"
-    | "httpUrl"
-    | "awsRegion"
-    | "acmArn"
-    | "iamArn"
-    | "instanceType"
-    | "kubernetesVersion"
-    | "eksAddonVersion"
-    | "imageByDigest"
-    | "grafanaUser"
-    | "text";
-
-/** Rejects the value (or its item at `path`) with this message; the loader reports an issue's path and message, never a custom issue's code. */
-function fail<T>(ctx: z.core.$RefinementCtx<T>, message: string, path: PropertyKey[] = []): void {
-    // Stryker disable next-line StringLiteral: equivalent, no reader of the schema's issues looks at a custom issue's code
-    ctx.addIssue({ code: "custom", message, path });
-}
-
-/** A string leaf checked by one function: one message per bad value, saying what was expected. */
-function checked(domain: StringDomain, check: v.Check<string>) {
-    return z
-        .string()
-        .superRefine((value, ctx) => {
-            const problem = check(value);
-            if (problem !== undefined) fail(ctx, problem);
-        })
-        .meta({ domain });
-}
-
-/** An integer leaf with its accepted range in the message; the range is also the generator's domain. */
-export function integer(min: number, max: number, why = "") {
-    const message = `an integer from ${min} to ${max}${why}`;
-    return z
-        .number({ error: message })
-        .superRefine((value, ctx) => {
-            if (!Number.isInteger(value) || value < min || value > max) fail(ctx, message);
-        })
-        .meta({ domain: "integer", min, max });
-}
+export type { StringDomain } from "./leaves";
 
 /** A list whose items must differ: AWS creates one access entry per principal, and a repeated CIDR or origin is a typo. */
 function distinctList<T extends z.ZodType>(item: T, what: string) {
@@ -85,8 +31,6 @@ function distinctList<T extends z.ZodType>(item: T, what: string) {
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
     return z.enum(values, { error: `one of ${values.map((value) => JSON.stringify(value)).join(", ")}` });
 }
-
-const flag = z.boolean({ error: "true or false" });
 
 // ---------------------------------------------------------------------------------------------
 // Leaves

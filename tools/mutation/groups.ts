@@ -43,7 +43,7 @@ export const MUTATION_GROUPS: readonly MutationGroup[] = [
         strykerArgs: [],
     },
     {
-        files: ["stacks/backup-config.ts", "stacks/load.ts", "stacks/prod-floor.ts", "stacks/profiles.ts", "stacks/rules.ts", "stacks/schema.ts", "stacks/values.ts"],
+        files: ["stacks/backup-config.ts", "stacks/leaves.ts", "stacks/load.ts", "stacks/prod-floor.ts", "stacks/profiles.ts", "stacks/rules.ts", "stacks/schema.ts", "stacks/values.ts"],
         specs: ["test/config.test.ts", "test/config-limits.test.ts", "test/config-values.test.ts", "test/config-value-checks.test.ts", "test/config-schema.test.ts", "test/config-loader.test.ts", "test/prod-floor.test.ts"],
         strykerArgs: IN_PROCESS,
     },
