@@ -37,7 +37,7 @@ const FETCHED_VOLUME = "fetched";
 
 /**
  * The restore as a suspended CronJob (cronJob, timed as a template), which `ops restore` instantiates as Jobs, choosing
- * the mode and the backup through RESTORE_MODE and RESTORE_FROM. It never runs on a schedule.
+ * the mode, the backup and its source through RESTORE_MODE, RESTORE_FROM and RESTORE_SOURCE. It never runs on a schedule.
  *
  * Its credentials can only read backups: on EKS a Pod Identity role with GetObject/ListBucket (PostgresBackupStorage),
  * on an S3-compatible store the `reader` key pair, on a PVC a read-only mount of the backup claim. The safety dump of
@@ -67,6 +67,12 @@ export class PostgresRestore extends pulumi.ComponentResource {
         );
 
         const scratch = [{ path: "/tmp", sizeLimit: "64Mi" }];
+        // `ops restore` sets these on each Job it creates, in every container that has them; the template's values only
+        // make a stray Job harmless.
+        const backupChoice = [
+            { name: "RESTORE_FROM", value: "latest" },
+            { name: "RESTORE_SOURCE", value: "backups" },
+        ];
         const restoreContainer = (backupsDir: string, backupsMount: PodContainer["mounts"]): PodContainer => ({
             name: RESTORE_CONTAINER,
             image: thirdPartyImages.postgres,
@@ -74,10 +80,8 @@ export class PostgresRestore extends pulumi.ComponentResource {
             ports: [],
             env: [
                 ...apiDatabaseEnv(args.namespaceName),
-                // `ops restore` sets these on each Job it creates; the template's values only make a stray Job harmless.
                 { name: "RESTORE_MODE", value: "plan" },
-                { name: "RESTORE_FROM", value: "latest" },
-                { name: "RESTORE_SOURCE", value: "backups" },
+                ...backupChoice,
                 { name: "BACKUP_SOURCE_DIR", value: backupsDir },
                 { name: "SAFETY_DIR", value: SAFETY_DIR },
             ],
@@ -97,7 +101,7 @@ export class PostgresRestore extends pulumi.ComponentResource {
             container = restoreContainer(BACKUPS_DIR, [{ volume: "backups", mountPath: BACKUPS_DIR }]);
         } else {
             const store = s3StoreEnv(name, { destination: dest, keyPair: "reader", secretName: RESTORE_S3_SECRET, namespace, labels }, child);
-            const s3Env = [...store.location, { name: "RESTORE_FROM", value: "latest" }, { name: "RESTORE_SOURCE", value: "backups" }, ...store.credentials];
+            const s3Env = [...store.location, ...backupChoice, ...store.credentials];
             volumes.push({ name: FETCHED_VOLUME, emptyDir: { sizeLimit: DUMP_SIZE_LIMIT } });
             initContainers = [
                 {
